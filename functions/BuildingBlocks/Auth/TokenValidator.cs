@@ -1,0 +1,87 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+using Serverless.BuildingBlocks.Http;
+
+namespace Serverless.BuildingBlocks.Auth;
+
+public sealed record AuthResult(Caller? Caller, IActionResult? Denied);
+
+/// <summary>
+/// Validates bearer tokens the same way in every service (defence in depth: the gateway validates too).
+/// Function classes call <see cref="AuthorizeAsync"/> first; both hosts run that same code.
+/// </summary>
+public sealed class TokenValidator(ISigningKeySource keys, IOptions<AuthOptions> options, ILogger<TokenValidator> logger)
+{
+    private readonly JsonWebTokenHandler _handler = new();
+
+    public async Task<Caller?> ValidateAsync(string token, CancellationToken cancellationToken = default)
+    {
+        var result = await ValidateWithKeysAsync(token, refresh: false, cancellationToken);
+        if (result.Exception is SecurityTokenSignatureKeyNotFoundException)
+        {
+            // The identity service may have rotated its key: read the JWKS again once.
+            result = await ValidateWithKeysAsync(token, refresh: true, cancellationToken);
+        }
+
+        if (!result.IsValid)
+        {
+            logger.LogInformation("Token rejected: {Reason}", result.Exception?.GetType().Name);
+            return null;
+        }
+
+        var subject = result.Claims.TryGetValue(JwtRegisteredClaimNames.Sub, out var sub) ? sub as string : null;
+        var role = result.Claims.TryGetValue("role", out var r) ? r as string : null;
+        return string.IsNullOrEmpty(subject) || string.IsNullOrEmpty(role) ? null : new Caller(subject, role);
+    }
+
+    /// <summary>Authenticates the request and checks its role; the answer is a caller or a 401/403 problem.</summary>
+    public async Task<AuthResult> AuthorizeAsync(HttpRequest request, params string[] allowedRoles)
+    {
+        var header = request.Headers.Authorization.ToString();
+        if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        {
+            return new AuthResult(null, Problems.Unauthorized());
+        }
+
+        var caller = await ValidateAsync(header["Bearer ".Length..].Trim(), request.HttpContext.RequestAborted);
+        if (caller is null)
+        {
+            return new AuthResult(null, Problems.Unauthorized("The bearer token is not valid."));
+        }
+
+        return allowedRoles.Length > 0 && !allowedRoles.Contains(caller.Role)
+            ? new AuthResult(caller, Problems.Forbidden())
+            : new AuthResult(caller, null);
+    }
+
+    private async Task<TokenValidationResult> ValidateWithKeysAsync(string token, bool refresh, CancellationToken cancellationToken)
+    {
+        IReadOnlyCollection<SecurityKey> signingKeys;
+        try
+        {
+            signingKeys = await keys.GetKeysAsync(refresh, cancellationToken);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or IOException or HttpRequestException)
+        {
+            logger.LogWarning(ex, "Signing keys unavailable");
+            return new TokenValidationResult { IsValid = false, Exception = ex };
+        }
+
+        var o = options.Value;
+        return await _handler.ValidateTokenAsync(token, new TokenValidationParameters
+        {
+            ValidIssuer = o.Issuer,
+            ValidAudience = o.Audience,
+            IssuerSigningKeys = signingKeys,
+            ValidAlgorithms = [SecurityAlgorithms.RsaSha256],
+            RequireSignedTokens = true,
+            RequireExpirationTime = true,
+            ValidateLifetime = true,
+            ClockSkew = o.ClockSkew,
+        });
+    }
+}

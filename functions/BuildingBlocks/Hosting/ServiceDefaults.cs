@@ -1,0 +1,55 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Serverless.BuildingBlocks.Auth;
+
+namespace Serverless.BuildingBlocks.Hosting;
+
+public static class ServiceDefaults
+{
+    /// <summary>
+    /// What every service needs whatever its host: token validation against the identity service's
+    /// JWKS, service-to-service clients that carry this service's own token, a clock.
+    /// </summary>
+    public static IServiceCollection AddServiceDefaults(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<AuthOptions>().Bind(configuration.GetSection(AuthOptions.Section));
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<TokenValidator>();
+        services.AddSingleton<ISigningKeySource, JwksSigningKeySource>();
+        services.AddSingleton<ServiceTokenProvider>();
+        services.AddTransient<ServiceTokenHandler>();
+        services.AddHttpClient(ServiceTokenProvider.IdentityClient, c => c.BaseAddress = ServiceAddress(configuration, "identity"));
+        return services;
+    }
+
+    /// <summary>A typed client for another service, addressed by its logical name and carrying this service's token.</summary>
+    public static IHttpClientBuilder AddServiceClient<TClient>(this IServiceCollection services, IConfiguration configuration, string serviceName)
+        where TClient : class =>
+        services.AddHttpClient<TClient>(c =>
+            {
+                c.BaseAddress = ServiceAddress(configuration, serviceName);
+                c.Timeout = TimeSpan.FromSeconds(15);
+            })
+            .AddHttpMessageHandler<ServiceTokenHandler>();
+
+    /// <summary>Service discovery by logical name: <c>Services:{name}</c> in configuration.</summary>
+    public static Uri ServiceAddress(IConfiguration configuration, string serviceName)
+    {
+        var value = configuration[$"Services:{serviceName}"];
+        return string.IsNullOrEmpty(value)
+            ? new Uri($"http://{serviceName}.invalid/")
+            : new Uri(value.EndsWith('/') ? value : value + "/");
+    }
+
+    /// <summary>Where this service keeps its local SQLite file.</summary>
+    public static string SqlitePath(IConfiguration configuration, string serviceName)
+    {
+        var directory = configuration["Storage:DataDirectory"];
+        if (string.IsNullOrEmpty(directory))
+        {
+            directory = Path.Combine(Environment.GetEnvironmentVariable("HOME") ?? Path.GetTempPath(), "data");
+        }
+
+        return Path.Combine(directory, serviceName, serviceName + ".db");
+    }
+}

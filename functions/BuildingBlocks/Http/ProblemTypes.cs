@@ -1,0 +1,11 @@
+namespace Serverless.BuildingBlocks.Http;
+
+/// <summary>Problem <c>type</c>s of business refusals: the saga compensates on these, and retries anything else.</summary>
+public static class ProblemTypes
+{
+    private const string Base = "https://serverless-shop.dev/problems/";
+    public const string OutOfStock = Base + "out-of-stock";
+    public const string PaymentDeclined = Base + "payment-declined";
+    public const string ShippingUnavailable = Base + "shipping-unavailable";
+    public const string AlreadyCompensated = Base + "already-compensated";
+}

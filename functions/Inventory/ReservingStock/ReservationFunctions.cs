@@ -1,0 +1,77 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
+using Serverless.BuildingBlocks.Auth;
+using Serverless.BuildingBlocks.Http;
+using Serverless.Inventory.ManagingStock;
+
+namespace Serverless.Inventory.ReservingStock;
+
+public sealed record ReserveRequest(string? OrderId, List<OrderLine>? Items);
+
+public sealed record ReservationResponse(string OrderId, string Status);
+
+/// <summary>Saga participant endpoints: called by the order saga with its service identity (or an admin).</summary>
+public sealed class ReservationFunctions(InventoryStore store, TokenValidator auth)
+{
+    [Function("ReserveStock")]
+    public async Task<IActionResult> Reserve(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/inventory/reservations")] HttpRequest request)
+    {
+        var (_, denied) = await auth.AuthorizeAsync(request, Roles.Service, Roles.Admin);
+        if (denied is not null)
+        {
+            return denied;
+        }
+
+        var (body, problem) = await JsonBody.ReadAsync<ReserveRequest>(request, request.HttpContext.RequestAborted);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        if (string.IsNullOrWhiteSpace(body!.OrderId) || body.Items is not { Count: > 0 } ||
+            body.Items.Any(i => !Skus.IsValid(i.Sku) || i.Quantity <= 0))
+        {
+            return Problems.Validation("items", "orderId and 1 or more items with a valid sku and quantity > 0 are required.");
+        }
+
+        var status = await store.ReserveAsync(body.OrderId, body.Items);
+        return status switch
+        {
+            ReservationStatus.Refused => Problems.Conflict("Out of stock", $"Not enough stock for order {body.OrderId}.", ProblemTypes.OutOfStock),
+            ReservationStatus.Released => Problems.Conflict("Already released", $"Order {body.OrderId} was released.", ProblemTypes.AlreadyCompensated),
+            _ => new OkObjectResult(new ReservationResponse(body.OrderId, status.ToString())),
+        };
+    }
+
+    [Function("ReleaseStock")]
+    public async Task<IActionResult> Release(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/inventory/reservations/{orderId}/release")] HttpRequest request, string orderId)
+    {
+        var (_, denied) = await auth.AuthorizeAsync(request, Roles.Service, Roles.Admin);
+        if (denied is not null)
+        {
+            return denied;
+        }
+
+        var status = await store.ReleaseAsync(orderId);
+        return new OkObjectResult(new ReservationResponse(orderId, status.ToString()));
+    }
+
+    [Function("CommitStock")]
+    public async Task<IActionResult> Commit(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/inventory/reservations/{orderId}/commit")] HttpRequest request, string orderId)
+    {
+        var (_, denied) = await auth.AuthorizeAsync(request, Roles.Service, Roles.Admin);
+        if (denied is not null)
+        {
+            return denied;
+        }
+
+        var status = await store.CommitAsync(orderId);
+        return status is ReservationStatus.Committed
+            ? new OkObjectResult(new ReservationResponse(orderId, status.Value.ToString()))
+            : Problems.Conflict("Not reserved", $"Order {orderId} holds no reservation to commit ({status?.ToString() ?? "none"}).");
+    }
+}

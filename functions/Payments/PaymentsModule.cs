@@ -1,0 +1,18 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Serverless.BuildingBlocks.Data;
+using Serverless.BuildingBlocks.Hosting;
+
+namespace Serverless.Payments;
+
+public static class PaymentsModule
+{
+    /// <summary>Everything the payments service registers, whichever host runs it.</summary>
+    public static IServiceCollection AddPayments(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddServiceDefaults(configuration);
+        services.AddSingleton(_ => new SqliteDatabase(ServiceDefaults.SqlitePath(configuration, "payments"), PaymentsStore.Schema));
+        services.AddSingleton<PaymentsStore>();
+        return services;
+    }
+}
