@@ -70,11 +70,3 @@ public sealed class ItemFunctions(InventoryStore store, TokenValidator auth)
         return level is null ? Problems.NotFound($"SKU '{sku}' is unknown.") : new OkObjectResult(ItemResponse.From(level));
     }
 }
-
-public static class Skus
-{
-    public const string Rule = "sku must be 1-64 characters of letters, digits, '-', '_' or '.'.";
-
-    public static bool IsValid(string? sku) =>
-        !string.IsNullOrEmpty(sku) && sku.Length <= 64 && sku.All(ch => char.IsAsciiLetterOrDigit(ch) || ch is '-' or '_' or '.');
-}

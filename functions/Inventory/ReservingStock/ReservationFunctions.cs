@@ -3,7 +3,6 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
 using Serverless.BuildingBlocks.Auth;
 using Serverless.BuildingBlocks.Http;
-using Serverless.Inventory.ManagingStock;
 
 namespace Serverless.Inventory.ReservingStock;
 

@@ -55,15 +55,21 @@ public sealed class BicepTemplateTests
         var result = await RunBicepAsync("build", MainBicep, "--stdout");
         using var template = JsonDocument.Parse(result.StandardOutput);
 
-        // main.bicep deploys infra/app/service.bicep once per entry of its `services` variable.
+        // main.bicep deploys infra/app/service.bicep once per entry of its `services` variable,
+        // passing the entry's name down to the Function App's azd-service-name tag.
         var bicepServices = template.RootElement.GetProperty("variables").GetProperty("services")
             .EnumerateArray().Select(s => s.GetProperty("name").GetString()).Order();
         Assert.Equal(yamlServices, bicepServices);
+        Assert.Contains(template.RootElement.GetProperty("resources").EnumerateArray(), resource =>
+            resource.TryGetProperty("copy", out _)
+            && resource.GetProperty("properties").GetProperty("parameters").TryGetProperty("serviceName", out var name)
+            && name.GetProperty("value").ValueEquals("[variables('services')[copyIndex()].name]"));
         var functionApps = Descendants(template.RootElement)
             .Where(e => e.ValueKind == JsonValueKind.Object && e.TryGetProperty("type", out var type) && type.ValueEquals("Microsoft.Web/sites"))
             .ToList();
         Assert.NotEmpty(functionApps);
-        Assert.All(functionApps, app => Assert.Contains("azd-service-name", app.GetProperty("tags").GetRawText(), StringComparison.Ordinal));
+        Assert.All(functionApps, app => Assert.Contains(
+            "createObject('azd-service-name', parameters('serviceName'))", app.GetProperty("tags").GetString(), StringComparison.Ordinal));
     }
 
     private static void AssertNoDiagnostics(BicepResult result)

@@ -1,0 +1,104 @@
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.Extensions.Logging;
+using Serverless.Orders.Domain;
+
+namespace Serverless.Orders.Saga;
+
+/// <summary>
+/// The saga's steps. Each calls a participant with the service's own identity (the order id is the
+/// idempotency key of every step), then records the outcome in the order's stream, at most once.
+/// A step first looks for a customer's cancellation, so a cancel is seen even while a participant is down.
+/// </summary>
+public sealed class SagaActivities(
+    OrderEventStore store, InventoryClient inventory, PaymentsClient payments, ShippingClient shipping, ILogger<SagaActivities> logger)
+{
+    [Function(nameof(ReserveStock))]
+    public Task<StepOutcome> ReserveStock([ActivityTrigger] OrderSagaInput input) =>
+        Step(input, () => inventory.ReserveAsync(input.OrderId, input.Items), _ => new StockReserved());
+
+    [Function(nameof(ChargePayment))]
+    public Task<StepOutcome> ChargePayment([ActivityTrigger] OrderSagaInput input) =>
+        Step(input, () => payments.ChargeAsync(input.OrderId, input.CustomerId, input.Total), _ => new PaymentCharged(input.Total));
+
+    [Function(nameof(BookShipment))]
+    public Task<StepOutcome> BookShipment([ActivityTrigger] OrderSagaInput input) =>
+        Step(input, () => shipping.BookAsync(input.OrderId, input.Country), answer => new ShipmentBooked(
+            answer.Body?.GetProperty("carrier").GetString(), answer.Body?.GetProperty("trackingNumber").GetString()));
+
+    /// <summary>Sells the reserved units and confirms, unless the customer asked to cancel first.</summary>
+    [Function(nameof(ConfirmOrder))]
+    public async Task<StepOutcome> ConfirmOrder([ActivityTrigger] OrderSagaInput input)
+    {
+        if (await CancelRequested(input.OrderId))
+        {
+            return StepOutcome.CancelRequested;
+        }
+
+        var committed = await inventory.CommitAsync(input.OrderId);
+        if (!committed.Ok)
+        {
+            return StepOutcome.Refused;
+        }
+
+        // Appended at the version just read: a cancellation appended meanwhile wins, and we see it.
+        var order = await store.AppendOnceAsync(input.OrderId, new OrderConfirmed(), skip: o => o.CancellationRequested);
+        if (order.Status == OrderStatus.Confirmed)
+        {
+            logger.LogInformation("Order {OrderId} confirmed", input.OrderId);
+            return StepOutcome.Done;
+        }
+
+        return StepOutcome.CancelRequested;
+    }
+
+    [Function(nameof(ReleaseStock))]
+    public Task ReleaseStock([ActivityTrigger] string orderId) =>
+        Compensate(orderId, () => inventory.ReleaseAsync(orderId), nameof(StockReserved), new StockReleased());
+
+    [Function(nameof(RefundPayment))]
+    public async Task RefundPayment([ActivityTrigger] string orderId)
+    {
+        var order = await store.LoadOrderAsync(orderId);
+        await Compensate(orderId, () => payments.RefundAsync(orderId), nameof(PaymentCharged), new PaymentRefunded(order?.Total ?? 0));
+    }
+
+    [Function(nameof(CancelShipment))]
+    public Task CancelShipment([ActivityTrigger] string orderId) =>
+        Compensate(orderId, () => shipping.CancelAsync(orderId), nameof(ShipmentBooked), new ShipmentCancelled());
+
+    /// <summary>The last step of every cancellation: only now does the order show <c>Cancelled</c>.</summary>
+    [Function(nameof(CancelOrder))]
+    public async Task CancelOrder([ActivityTrigger] CancelOrderInput input)
+    {
+        await store.AppendOnceAsync(input.OrderId, new OrderCancelled(input.Reason));
+        logger.LogInformation("Order {OrderId} cancelled: {Reason}", input.OrderId, input.Reason);
+    }
+
+    private async Task<StepOutcome> Step(OrderSagaInput input, Func<Task<ParticipantAnswer>> call, Func<ParticipantAnswer, IOrderEvent> recorded)
+    {
+        if (await CancelRequested(input.OrderId))
+        {
+            return StepOutcome.CancelRequested;
+        }
+
+        var answer = await call();
+        if (!answer.Ok)
+        {
+            logger.LogInformation("Order {OrderId}: step refused ({Problem})", input.OrderId, answer.ProblemType);
+            return StepOutcome.Refused;
+        }
+
+        await store.AppendOnceAsync(input.OrderId, recorded(answer));
+        return StepOutcome.Done;
+    }
+
+    /// <summary>Undoes a step at the participant (safe even if the step never happened) and records it if the step was recorded.</summary>
+    private async Task Compensate(string orderId, Func<Task<ParticipantAnswer>> call, string undoes, IOrderEvent recorded)
+    {
+        await call();
+        await store.AppendOnceAsync(orderId, recorded, skip: o => !o.Has(undoes));
+    }
+
+    private async Task<bool> CancelRequested(string orderId) =>
+        (await store.LoadOrderAsync(orderId))?.CancellationRequested ?? false;
+}

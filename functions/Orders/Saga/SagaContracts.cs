@@ -1,0 +1,25 @@
+using Serverless.Orders.Domain;
+
+namespace Serverless.Orders.Saga;
+
+/// <summary>Everything the saga needs, fixed when it starts (the orchestrator reads no clock or config).</summary>
+public sealed record OrderSagaInput(
+    string OrderId,
+    string CustomerId,
+    IReadOnlyList<OrderLine> Items,
+    decimal Total,
+    string Country,
+    DateTime DeadlineUtc,
+    int MaxBackoffSeconds);
+
+/// <summary>What a step activity says: done, refused by the participant (a business "no"), or the customer asked to cancel.</summary>
+public enum StepOutcome
+{
+    Done,
+    Refused,
+    CancelRequested,
+}
+
+public sealed record SagaResult(string Status, string? CancellationReason);
+
+public sealed record CancelOrderInput(string OrderId, string Reason);
