@@ -1,0 +1,187 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text.Json;
+using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.RateLimiting;
+using Serverless.BuildingBlocks.Auth;
+using Serverless.BuildingBlocks.Hosting;
+using Serverless.BuildingBlocks.Http;
+using Yarp.ReverseProxy.Configuration;
+
+namespace Serverless.AppHost.Gateway;
+
+public sealed class GatewayOptions
+{
+    public const string Section = "Gateway";
+
+    public int RateLimitPermits { get; set; } = 300;
+    public int RateLimitWindowSeconds { get; set; } = 10;
+}
+
+/// <summary>
+/// The local gateway (API Management's stand-in): one entry point on <c>GATEWAY_PORT</c>, routing
+/// the public API to the services by logical name, with the same policies: correlation id, body
+/// limit, JWT validation, per-caller rate limit, RFC 9457 errors for what it rejects.
+/// </summary>
+public static class GatewayApp
+{
+    public const string CorrelationHeader = "x-correlation-id";
+    private const string CallerItem = "gateway.caller";
+
+    /// <summary>Public path prefixes and the service that owns each.</summary>
+    public static readonly (string Path, string Service, bool Anonymous)[] Routes =
+    [
+        ("/auth/{**rest}", "identity", true),
+        ("/api/inventory/{**rest}", "inventory", false),
+        ("/api/payments/{**rest}", "payments", false),
+        ("/api/shipping/{**rest}", "shipping", false),
+        ("/api/orders/{**rest}", "orders", false),
+        ("/api/orders", "orders", false),
+    ];
+
+    public static WebApplication Build(IConfiguration configuration, int port, IReadOnlyDictionary<string, Uri> services, Action<ILoggingBuilder> logging)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = "Gateway", ContentRootPath = AppContext.BaseDirectory });
+        builder.Configuration.Sources.Clear();
+        builder.Configuration.AddConfiguration(configuration);
+        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, port));
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(5));
+        builder.Services.AddSingleton<IHostLifetime, ManagedLifetime>();
+        logging(builder.Logging);
+
+        builder.Services.AddOptions<AuthOptions>().Bind(configuration.GetSection(AuthOptions.Section));
+        builder.Services.AddSingleton<ISigningKeySource, JwksSigningKeySource>();
+        builder.Services.AddSingleton<TokenValidator>();
+        builder.Services.AddHttpClient("health", c => c.Timeout = TimeSpan.FromSeconds(3));
+
+        var options = configuration.GetSection(GatewayOptions.Section).Get<GatewayOptions>() ?? new GatewayOptions();
+        builder.Services.AddRateLimiter(r =>
+        {
+            r.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context =>
+                RateLimitPartition.GetFixedWindowLimiter(CallerKey(context), _ => new FixedWindowRateLimiterOptions
+                {
+                    PermitLimit = options.RateLimitPermits,
+                    Window = TimeSpan.FromSeconds(options.RateLimitWindowSeconds),
+                    QueueLimit = 0,
+                }));
+            r.OnRejected = async (context, cancellationToken) =>
+            {
+                var retryAfter = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? (int)Math.Ceiling(wait.TotalSeconds) : options.RateLimitWindowSeconds;
+                context.HttpContext.Response.Headers.RetryAfter = retryAfter.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                await WriteProblem(context.HttpContext, StatusCodes.Status429TooManyRequests, "Too many requests", $"Over {options.RateLimitPermits} requests per {options.RateLimitWindowSeconds} s; retry after {retryAfter} s.");
+            };
+        });
+
+        builder.Services.AddReverseProxy().LoadFromMemory(
+            Routes.Select((r, i) => new RouteConfig { RouteId = $"route{i}", ClusterId = r.Service, Match = new RouteMatch { Path = r.Path } }).ToList(),
+            services.Select(s => new ClusterConfig
+            {
+                ClusterId = s.Key,
+                Destinations = new Dictionary<string, DestinationConfig> { ["primary"] = new() { Address = s.Value.ToString() } },
+                HttpRequest = new Yarp.ReverseProxy.Forwarder.ForwarderRequestConfig { ActivityTimeout = TimeSpan.FromSeconds(30) },
+            }).ToList());
+
+        var app = builder.Build();
+        app.Use(CorrelationId);
+        app.Use(BodyLimit);
+        app.Use(Authenticate);
+        app.UseRateLimiter();
+        app.MapGet("/health", (HttpContext context, IHttpClientFactory clients) => Health(context, clients, services));
+        app.MapReverseProxy();
+        app.MapFallback(context => WriteProblem(context, StatusCodes.Status404NotFound, "Not found", $"No route for {context.Request.Path}."));
+        return app;
+    }
+
+    /// <summary>Accepts the caller's correlation id or makes one, echoes it on the response and passes it on.</summary>
+    private static Task CorrelationId(HttpContext context, RequestDelegate next)
+    {
+        var id = context.Request.Headers[CorrelationHeader].ToString();
+        if (string.IsNullOrWhiteSpace(id) || id.Length > 128)
+        {
+            id = Activity.Current?.TraceId.ToString() ?? Guid.NewGuid().ToString("N");
+            context.Request.Headers[CorrelationHeader] = id;
+        }
+
+        context.Response.Headers[CorrelationHeader] = id;
+        return next(context);
+    }
+
+    private static Task BodyLimit(HttpContext context, RequestDelegate next)
+    {
+        if (context.Request.ContentLength > JsonBody.MaxBytes)
+        {
+            return WriteProblem(context, StatusCodes.Status413PayloadTooLarge, "Payload too large", $"Request bodies are limited to {JsonBody.MaxBytes / 1024} KiB.");
+        }
+
+        if (context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+        {
+            limit.MaxRequestBodySize = JsonBody.MaxBytes;
+        }
+
+        return next(context);
+    }
+
+    /// <summary>JWT validation at the edge for every <c>/api</c> route; the services validate again.</summary>
+    private static async Task Authenticate(HttpContext context, RequestDelegate next)
+    {
+        var path = context.Request.Path;
+        if (!path.StartsWithSegments("/api"))
+        {
+            await next(context);
+            return;
+        }
+
+        var header = context.Request.Headers.Authorization.ToString();
+        var caller = header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
+            ? await context.RequestServices.GetRequiredService<TokenValidator>().ValidateAsync(header["Bearer ".Length..].Trim(), context.RequestAborted)
+            : null;
+        if (caller is null)
+        {
+            await WriteProblem(context, StatusCodes.Status401Unauthorized, "Unauthorized", "A valid bearer token is required.");
+            return;
+        }
+
+        context.Items[CallerItem] = caller;
+        await next(context);
+    }
+
+    private static string CallerKey(HttpContext context) =>
+        context.Items[CallerItem] is Caller caller ? "sub:" + caller.Subject : "ip:" + context.Connection.RemoteIpAddress;
+
+    private static async Task Health(HttpContext context, IHttpClientFactory clients, IReadOnlyDictionary<string, Uri> services)
+    {
+        var http = clients.CreateClient("health");
+        var checks = await Task.WhenAll(services.Select(async s =>
+        {
+            try
+            {
+                using var response = await http.GetAsync(new Uri(s.Value, "health"), context.RequestAborted);
+                return (s.Key, Healthy: response.IsSuccessStatusCode);
+            }
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+            {
+                return (s.Key, Healthy: false);
+            }
+        }));
+        var healthy = checks.All(c => c.Healthy);
+        context.Response.StatusCode = healthy ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable;
+        await context.Response.WriteAsJsonAsync(new
+        {
+            status = healthy ? "Healthy" : "Unhealthy",
+            services = checks.ToDictionary(c => c.Key, c => c.Healthy ? "Healthy" : "Unhealthy"),
+        });
+    }
+
+    private static Task WriteProblem(HttpContext context, int status, string title, string detail)
+    {
+        context.Response.StatusCode = status;
+        return context.Response.WriteAsJsonAsync(
+            new ProblemDetails { Status = status, Title = title, Detail = detail, Type = $"https://httpstatuses.io/{status}" },
+            JsonBody.Options, Problems.ContentType);
+    }
+
+    public static Uri ServiceUri(IConfiguration configuration, string name) => ServiceDefaults.ServiceAddress(configuration, name);
+}

@@ -1,0 +1,182 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.AspNetCore.Builder;
+using Serverless.AppHost.Azurite;
+using Serverless.AppHost.Durable;
+using Serverless.AppHost.Gateway;
+using Serverless.AppHost.LocalFunctions;
+
+namespace Serverless.AppHost;
+
+/// <summary>
+/// The whole system on one machine: Azurite, the Durable backend, every Function App on its own
+/// loopback port, and the gateway in front. Started in that order, stopped in reverse.
+/// </summary>
+public sealed class LocalSystem : IAsyncDisposable
+{
+    private readonly List<IAsyncDisposable> _started = [];
+    private readonly ILogger _logger;
+
+    private LocalSystem(ILogger logger) => _logger = logger;
+
+    public Uri GatewayAddress { get; private set; } = null!;
+
+    public static async Task<LocalSystem> StartAsync(string[] args, CancellationToken cancellationToken)
+    {
+        var repoRoot = FindRepoRoot();
+        var shared = new ConfigurationBuilder()
+            .AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: false)
+            .AddEnvironmentVariables()
+            .AddCommandLine(args)
+            .Build();
+        var dataDirectory = Path.GetFullPath(shared["LocalHost:DataDirectory"] ?? Path.Combine(repoRoot, ".data"));
+        Directory.CreateDirectory(dataDirectory);
+
+        // The local config store: a watched JSON file in the data folder, read by every service at run time.
+        var settingsFile = Path.Combine(dataDirectory, "config", "settings.json");
+        Directory.CreateDirectory(Path.GetDirectoryName(settingsFile)!);
+        if (!File.Exists(settingsFile))
+        {
+            await File.WriteAllTextAsync(settingsFile, "{}\n", cancellationToken);
+        }
+
+        var configuration = new ConfigurationBuilder()
+            .AddConfiguration(shared)
+            .AddJsonFile(settingsFile, optional: true, reloadOnChange: true)
+            .AddEnvironmentVariables()
+            .AddCommandLine(args)
+            .Build();
+
+        var loggerFactory = LoggerFactory.Create(ConfigureLogging);
+        var system = new LocalSystem(loggerFactory.CreateLogger("AppHost"));
+        try
+        {
+            await system.StartAllAsync(repoRoot, dataDirectory, settingsFile, configuration, cancellationToken);
+        }
+        catch
+        {
+            await system.DisposeAsync();
+            throw;
+        }
+
+        return system;
+    }
+
+    private async Task StartAllAsync(string repoRoot, string dataDirectory, string settingsFile, IConfiguration configuration, CancellationToken cancellationToken)
+    {
+        var started = DateTime.UtcNow;
+        _logger.LogInformation("[1/4] Azurite (data folder {DataDirectory})", dataDirectory);
+        var azurite = configuration.GetSection("Azurite").Get<AzuriteOptions>() ?? new AzuriteOptions();
+        _started.Add(await AzuriteProcess.EnsureRunningAsync(azurite, repoRoot, dataDirectory, _logger, cancellationToken));
+
+        _logger.LogInformation("[2/4] Durable backend (task hub server over Azure Storage on Azurite)");
+        var durableOptions = configuration.GetSection(DurableBackendOptions.Section).Get<DurableBackendOptions>() ?? new DurableBackendOptions();
+        var backend = await DurableBackend.StartAsync(azurite.ConnectionString, durableOptions, Port(configuration, "LocalHost:DurablePort"), ConfigureLogging);
+        _started.Add(backend);
+        var durable = new DurableConnection(backend.Address);
+
+        // Service discovery, local mode: every logical name resolves to a loopback port chosen now.
+        var addresses = FunctionAppDefinition.All.ToDictionary(a => a.Name, a => new Uri($"http://127.0.0.1:{Port(configuration, $"LocalHost:Ports:{a.Name}")}/"));
+        var discovery = addresses.ToDictionary(a => $"Services:{a.Key}", a => (string?)a.Value.ToString());
+        discovery["Auth:MetadataAddress"] = new Uri(addresses["identity"], "auth/.well-known/openid-configuration").ToString();
+        discovery["Storage:DataDirectory"] = dataDirectory;
+        discovery["LocalHost:SettingsFile"] = settingsFile;
+
+        _logger.LogInformation("[3/4] Function Apps: {Apps}", string.Join(", ", addresses.Select(a => $"{a.Key} {a.Value}")));
+        foreach (var definition in FunctionAppDefinition.All)
+        {
+            var own = new Dictionary<string, string?>(discovery)
+            {
+                ["Auth:ClientId"] = definition.Name,
+                ["Auth:ClientSecret"] = configuration[$"LocalHost:ClientSecrets:{definition.Name}"],
+            };
+            var appConfiguration = new ConfigurationBuilder().AddConfiguration(configuration).AddInMemoryCollection(own).Build();
+            var app = FunctionAppHost.Build(definition, appConfiguration, addresses[definition.Name].Port, durable, ConfigureLogging);
+            await app.StartAsync(cancellationToken);
+            _started.Add(new StoppableApp(app));
+        }
+
+        var gatewayPort = int.TryParse(configuration["GATEWAY_PORT"], out var p) ? p : 8080;
+        _logger.LogInformation("[4/4] Gateway on http://127.0.0.1:{Port}", gatewayPort);
+        var gatewayConfiguration = new ConfigurationBuilder().AddConfiguration(configuration).AddInMemoryCollection(discovery).Build();
+        var gateway = GatewayApp.Build(gatewayConfiguration, gatewayPort, addresses, ConfigureLogging);
+        await gateway.StartAsync(cancellationToken);
+        _started.Add(new StoppableApp(gateway));
+        GatewayAddress = new Uri($"http://127.0.0.1:{gatewayPort}/");
+        _logger.LogInformation("Started in {Seconds:F1} s. Gateway: {Gateway} (GET /health). Ctrl+C stops everything.", (DateTime.UtcNow - started).TotalSeconds, GatewayAddress);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _logger.LogInformation("Stopping...");
+        for (var i = _started.Count - 1; i >= 0; i--)
+        {
+            try
+            {
+                await _started[i].DisposeAsync();
+            }
+            catch (Exception ex)
+            {
+                _logger.LogWarning(ex, "Stopping a component failed");
+            }
+        }
+
+        _started.Clear();
+        _logger.LogInformation("Stopped");
+    }
+
+    public static void ConfigureLogging(ILoggingBuilder logging)
+    {
+        logging.ClearProviders();
+        logging.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.TimestampFormat = "HH:mm:ss ";
+        });
+        logging.SetMinimumLevel(LogLevel.Information);
+        logging.AddFilter("Microsoft", LogLevel.Warning);
+        logging.AddFilter("System.Net.Http", LogLevel.Warning);
+        logging.AddFilter("DurableTask", LogLevel.Warning);
+        logging.AddFilter("Grpc", LogLevel.Warning);
+    }
+
+    /// <summary>A configured port, or a free loopback port.</summary>
+    private static int Port(IConfiguration configuration, string key)
+    {
+        if (int.TryParse(configuration[key], out var port) && port > 0)
+        {
+            return port;
+        }
+
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <summary>The folder holding Serverless.sln: from the working directory, else from this program's folder.</summary>
+    public static string FindRepoRoot()
+    {
+        foreach (var start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
+        {
+            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+            {
+                if (File.Exists(Path.Combine(dir.FullName, "Serverless.sln")))
+                {
+                    return dir.FullName;
+                }
+            }
+        }
+
+        throw new InvalidOperationException("Run the AppHost from inside the repository (Serverless.sln not found).");
+    }
+
+    private sealed class StoppableApp(WebApplication app) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            await app.StopAsync(timeout.Token);
+            await app.DisposeAsync();
+        }
+    }
+}
