@@ -134,7 +134,13 @@ public sealed class LocalSystem : IAsyncDisposable
             o.TimestampFormat = "HH:mm:ss ";
         });
         logging.SetMinimumLevel(LogLevel.Information);
+        if (Environment.GetEnvironmentVariable("LOCALHOST_VERBOSE") == "1")
+        {
+            return;
+        }
+
         logging.AddFilter("Microsoft", LogLevel.Warning);
+        logging.AddFilter("Yarp", LogLevel.Warning);
         logging.AddFilter("System.Net.Http", LogLevel.Warning);
         logging.AddFilter("DurableTask", LogLevel.Warning);
         logging.AddFilter("Grpc", LogLevel.Warning);

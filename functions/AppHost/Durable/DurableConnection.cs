@@ -58,15 +58,27 @@ public sealed class DurableConnection(Uri address) : IDisposable
 
     public void Dispose() => _channel.Dispose();
 
-    /// <summary>An orchestrator function: the method gets the <see cref="TaskOrchestrationContext"/> and reads its own input.</summary>
+    /// <summary>An orchestrator function: the trigger parameter gets the context, a second parameter the input (as in Azure).</summary>
     private sealed class ReflectedOrchestrator(MethodInfo method) : ITaskOrchestrator
     {
-        public Type InputType => typeof(object);
+        private readonly ParameterInfo? _input = method.GetParameters().SingleOrDefault(p => p.ParameterType != typeof(TaskOrchestrationContext));
+
+        public Type InputType => _input?.ParameterType ?? typeof(object);
         public Type OutputType => FunctionInvoker.ResultType(method);
 
-        public Task<object?> RunAsync(TaskOrchestrationContext context, object? input) =>
-            FunctionInvoker.InvokeAsync(method, EmptyServices.Instance, p =>
-                p.ParameterType == typeof(TaskOrchestrationContext) ? context : throw FunctionInvoker.Unbindable(method, p));
+        public async Task<object?> RunAsync(TaskOrchestrationContext context, object? input)
+        {
+            try
+            {
+                return await FunctionInvoker.InvokeAsync(method, EmptyServices.Instance, p =>
+                    p.ParameterType == typeof(TaskOrchestrationContext) ? context : p == _input ? input : throw FunctionInvoker.Unbindable(method, p));
+            }
+            catch (Exception ex) when (ex is not TaskFailedException)
+            {
+                context.CreateReplaySafeLogger(method.Name).LogError(ex, "Orchestrator {Name} ({InstanceId}) failed", method.Name, context.InstanceId);
+                throw;
+            }
+        }
     }
 
     /// <summary>An activity function: a fresh DI scope per call; the trigger parameter gets the input.</summary>

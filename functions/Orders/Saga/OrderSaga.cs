@@ -24,9 +24,8 @@ public sealed class OrderSaga
     private static readonly string[] AllCompensations = Steps.Reverse().Select(s => s.Undo).ToArray();
 
     [Function(nameof(OrderSaga))]
-    public async Task<SagaResult> RunAsync([OrchestrationTrigger] TaskOrchestrationContext context)
+    public async Task<SagaResult> RunAsync([OrchestrationTrigger] TaskOrchestrationContext context, OrderSagaInput input)
     {
-        var input = context.GetInput<OrderSagaInput>() ?? throw new InvalidOperationException("The saga needs its input.");
         var compensations = new Stack<string>();
         string? reason = null;
 
@@ -53,9 +52,8 @@ public sealed class OrderSaga
 
     /// <summary>A customer's cancel of a confirmed order: undo everything, then cancel.</summary>
     [Function(nameof(OrderCancellationSaga))]
-    public async Task<SagaResult> OrderCancellationSaga([OrchestrationTrigger] TaskOrchestrationContext context)
+    public async Task<SagaResult> OrderCancellationSaga([OrchestrationTrigger] TaskOrchestrationContext context, OrderSagaInput input)
     {
-        var input = context.GetInput<OrderSagaInput>() ?? throw new InvalidOperationException("The saga needs its input.");
         await Compensate(context, input, new Stack<string>(AllCompensations.Reverse()), CancellationReasons.CancelledByCustomer);
         return new SagaResult(OrderStatus.Cancelled, CancellationReasons.CancelledByCustomer);
     }
