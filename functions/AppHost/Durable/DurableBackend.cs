@@ -65,7 +65,8 @@ public sealed class DurableBackend : IAsyncDisposable
             MaxConcurrentTaskOrchestrationWorkItems = 100,
             LoggerFactory = sp.GetRequiredService<ILoggerFactory>(),
         }));
-        builder.Services.AddSingleton<IOrchestrationService>(sp => sp.GetRequiredService<AzureStorageOrchestrationService>());
+        builder.Services.AddSingleton(sp => new RenewingOrchestrationService(sp.GetRequiredService<AzureStorageOrchestrationService>(), options.VisibilityTimeout / 3));
+        builder.Services.AddSingleton<IOrchestrationService>(sp => sp.GetRequiredService<RenewingOrchestrationService>());
         builder.Services.AddSingleton<IOrchestrationServiceClient>(sp => sp.GetRequiredService<AzureStorageOrchestrationService>());
         builder.Services.AddGrpc();
         builder.Services.AddSingleton<TaskHubGrpcServer>();
@@ -88,6 +89,7 @@ public sealed class DurableBackend : IAsyncDisposable
             await _app.StopAsync(timeout.Token);
         }
 
+        await _app.Services.GetRequiredService<RenewingOrchestrationService>().AbandonInFlightActivitiesAsync();
         try
         {
             await _service.StopAsync(isForced: true).WaitAsync(TimeSpan.FromSeconds(3));
