@@ -1,0 +1,188 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace Serverless.EndToEndTests;
+
+/// <summary>
+/// The real system as a newcomer runs it: the AppHost as a separate process on free ports, with a
+/// fresh data folder and its own Azurite. Can be killed (-9) and started again on the same data.
+/// </summary>
+public sealed class AppHostProcess : IAsyncDisposable
+{
+    private readonly Dictionary<string, string> _environment;
+    private Process? _process;
+
+    private AppHostProcess(string dataDirectory, Dictionary<string, string> environment)
+    {
+        DataDirectory = dataDirectory;
+        _environment = environment;
+        Gateway = new Uri($"http://127.0.0.1:{environment["GATEWAY_PORT"]}/");
+    }
+
+    public string DataDirectory { get; }
+    public Uri Gateway { get; }
+    public string LogFile => Path.Combine(DataDirectory, "apphost.log");
+
+    public static async Task<AppHostProcess> StartAsync(IDictionary<string, string>? settings = null)
+    {
+        var data = Path.Combine(Path.GetTempPath(), "shop-e2e-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(data);
+        var environment = new Dictionary<string, string>
+        {
+            ["GATEWAY_PORT"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["LocalHost__DataDirectory"] = data,
+            ["Azurite__BlobPort"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Azurite__QueuePort"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Azurite__TablePort"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Saga__MaxBackoffSeconds"] = "2",
+            ["Gateway__RateLimitPermits"] = "100000",
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+        {
+            environment[key] = value;
+        }
+
+        var host = new AppHostProcess(data, environment);
+        await host.StartAgainAsync();
+        return host;
+    }
+
+    /// <summary>Starts the AppHost (again) on the same data folder and ports, and waits for /health 200.</summary>
+    public async Task StartAgainAsync()
+    {
+        var root = RepoRoot();
+        var start = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = root,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(Path.Combine(root, "functions", "AppHost", "bin", Configuration, "net10.0", "AppHost.dll"));
+        foreach (var (key, value) in _environment)
+        {
+            start.Environment[key] = value;
+        }
+
+        var log = new StreamWriter(LogFile, append: true) { AutoFlush = true };
+        _process = Process.Start(start) ?? throw new InvalidOperationException("AppHost did not start.");
+        _process.OutputDataReceived += (_, e) => Write(log, e.Data);
+        _process.ErrorDataReceived += (_, e) => Write(log, e.Data);
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        var deadline = DateTime.UtcNow.AddSeconds(120);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (_process.HasExited)
+            {
+                throw new InvalidOperationException($"AppHost exited with {_process.ExitCode}:\n{Tail()}");
+            }
+
+            try
+            {
+                using var response = await http.GetAsync(new Uri(Gateway, "health"));
+                if (response.StatusCode == HttpStatusCode.OK)
+                {
+                    return;
+                }
+            }
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+            {
+                // not up yet
+            }
+
+            await Task.Delay(250);
+        }
+
+        throw new TimeoutException($"/health did not answer 200 within 120 s:\n{Tail()}");
+    }
+
+    /// <summary>kill -9: no shutdown code runs. Azurite, its child, survives as it would after a real crash.</summary>
+    public void Kill()
+    {
+        _process?.Kill(entireProcessTree: false);
+        _process?.WaitForExit(10_000);
+        _process?.Dispose();
+        _process = null;
+    }
+
+    public string Tail(int lines = 40) =>
+        File.Exists(LogFile) ? string.Join('\n', File.ReadAllLines(LogFile).TakeLast(lines)) : "(no log)";
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_process is { HasExited: false })
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10)).ContinueWith(_ => { }, TaskScheduler.Default);
+        }
+
+        _process?.Dispose();
+
+        // An Azurite orphaned by Kill() is ours too.
+        var pidFile = Path.Combine(DataDirectory, "azurite.pid");
+        if (File.Exists(pidFile) && int.TryParse(await File.ReadAllTextAsync(pidFile), out var pid))
+        {
+            try
+            {
+                using var azurite = Process.GetProcessById(pid);
+                azurite.Kill(entireProcessTree: true);
+            }
+            catch (ArgumentException)
+            {
+                // already gone
+            }
+        }
+
+        try
+        {
+            Directory.Delete(DataDirectory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // a straggler still holds a file; the temp folder is cleaned eventually
+        }
+    }
+
+    private static void Write(StreamWriter log, string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (log)
+        {
+            log.WriteLine(line);
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static string RepoRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Serverless.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("Serverless.sln not found above the test output folder.");
+    }
+
+#if DEBUG
+    private const string Configuration = "Debug";
+#else
+    private const string Configuration = "Release";
+#endif
+}
