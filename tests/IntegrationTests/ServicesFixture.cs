@@ -95,7 +95,7 @@ public sealed class ServicesFixture : IAsyncLifetime
         }
 
         _handler.Dispose();
-        _configuration.Dispose();
+        (_configuration as IDisposable)?.Dispose();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         Directory.Delete(DataDirectory, recursive: true);
     }
