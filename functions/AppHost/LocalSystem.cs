@@ -5,6 +5,8 @@ using Serverless.AppHost.Azurite;
 using Serverless.AppHost.Durable;
 using Serverless.AppHost.Gateway;
 using Serverless.AppHost.LocalFunctions;
+using Serverless.BuildingBlocks.Messaging;
+using Azure.Storage.Queues;
 
 namespace Serverless.AppHost;
 
@@ -81,6 +83,12 @@ public sealed class LocalSystem : IAsyncDisposable
         discovery["Auth:MetadataAddress"] = new Uri(addresses["identity"], "auth/.well-known/openid-configuration").ToString();
         discovery["Storage:DataDirectory"] = dataDirectory;
         discovery["LocalHost:SettingsFile"] = settingsFile;
+        discovery["Bus:ConnectionString"] = azurite.ConnectionString;
+
+        // The bus: one queue (and one poison queue) per subscription, created before anyone publishes.
+        var busConfiguration = new ConfigurationBuilder().AddConfiguration(configuration).AddInMemoryCollection(discovery).Build();
+        await new QueueMessageBus(new QueueServiceClient(azurite.ConnectionString, QueueMessageBus.ClientOptions), new BusTopology(busConfiguration))
+            .EnsureQueuesAsync(cancellationToken);
 
         _logger.LogInformation("[3/4] Function Apps: {Apps}", string.Join(", ", addresses.Select(a => $"{a.Key} {a.Value}")));
         foreach (var definition in FunctionAppDefinition.All)

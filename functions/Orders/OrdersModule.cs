@@ -2,6 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Serverless.BuildingBlocks.Data;
 using Serverless.BuildingBlocks.Hosting;
+using Serverless.BuildingBlocks.Messaging;
 using Serverless.Orders.Domain;
 using Serverless.Orders.Saga;
 
@@ -23,6 +24,8 @@ public static class OrdersModule
     public static IServiceCollection AddOrders(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddServiceDefaults(configuration);
+        services.AddMessaging(configuration);
+        services.AddOutboxRelay(configuration);
         services.AddOptions<SagaOptions>().Bind(configuration.GetSection(SagaOptions.Section));
         services.AddSingleton(_ => new SqliteDatabase(ServiceDefaults.SqlitePath(configuration, "orders"), OrderEventStore.Schema));
         services.AddSingleton<OrderEventStore>();

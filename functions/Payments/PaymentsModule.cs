@@ -2,6 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Serverless.BuildingBlocks.Data;
 using Serverless.BuildingBlocks.Hosting;
+using Serverless.BuildingBlocks.Messaging;
 
 namespace Serverless.Payments;
 
@@ -11,6 +12,8 @@ public static class PaymentsModule
     public static IServiceCollection AddPayments(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddServiceDefaults(configuration);
+        services.AddMessaging(configuration);
+        services.AddOutboxRelay(configuration);
         services.AddSingleton(_ => new SqliteDatabase(ServiceDefaults.SqlitePath(configuration, "payments"), PaymentsStore.Schema));
         services.AddSingleton<PaymentsStore>();
         return services;

@@ -1,15 +1,20 @@
 using Dapper;
 using Microsoft.Data.Sqlite;
 using Serverless.BuildingBlocks.Data;
+using Serverless.BuildingBlocks.Messaging;
 
 namespace Serverless.Payments;
+
+public sealed record PaymentEvent(string OrderId, string CustomerId, decimal Amount);
 
 public sealed record Charge(string OrderId, string CustomerId, long AmountCents, ChargeStatus Status);
 
 /// <summary>Payments' own SQLite store: wallets and one charge per order (idempotent per order).</summary>
 public sealed class PaymentsStore(SqliteDatabase db, TimeProvider clock)
 {
-    public const string Schema = """
+    public const string Topic = "payments";
+
+    public static readonly string Schema = """
         CREATE TABLE IF NOT EXISTS wallets (
             customer_id TEXT PRIMARY KEY,
             balance_cents INTEGER NOT NULL CHECK (balance_cents >= 0));
@@ -19,7 +24,7 @@ public sealed class PaymentsStore(SqliteDatabase db, TimeProvider clock)
             amount_cents INTEGER NOT NULL,
             status TEXT NOT NULL,
             updated_at TEXT NOT NULL);
-        """;
+        """.WithMessaging();
 
     public async Task<Wallet?> GetWalletAsync(string customerId)
     {
@@ -59,7 +64,9 @@ public sealed class PaymentsStore(SqliteDatabase db, TimeProvider clock)
             }
 
             await SaveWallet(c, t, wallet.Charge(amountCents));
-            return await SaveCharge(c, t, new Charge(orderId, customerId, amountCents, ChargeStatus.Charged));
+            var charged = await SaveCharge(c, t, new Charge(orderId, customerId, amountCents, ChargeStatus.Charged));
+            await Publish(c, t, charged, "PaymentCharged");
+            return charged;
         });
 
     /// <summary>Refunds a charged order once. Refunding an unknown order leaves a tombstone so a late charge is refused.</summary>
@@ -74,11 +81,19 @@ public sealed class PaymentsStore(SqliteDatabase db, TimeProvider clock)
                 case { Status: ChargeStatus.Charged }:
                     var wallet = await FindWallet(c, t, existing.CustomerId) ?? new Wallet(existing.CustomerId, 0);
                     await SaveWallet(c, t, wallet.Refund(existing.AmountCents));
-                    return await SaveCharge(c, t, existing with { Status = ChargeStatus.Refunded });
+                    var refunded = await SaveCharge(c, t, existing with { Status = ChargeStatus.Refunded });
+                    await Publish(c, t, refunded, "PaymentRefunded");
+                    return refunded;
                 default:
                     return existing;
             }
         });
+
+    /// <summary>Payments' own events, through its outbox in the same transaction as the wallet change.</summary>
+    private Task Publish(SqliteConnection c, SqliteTransaction t, Charge charge, string type) =>
+        Outbox.AddAsync(c, t, IntegrationEvent.Create(Topic, type, charge.OrderId,
+            new PaymentEvent(charge.OrderId, charge.CustomerId, Serverless.BuildingBlocks.Http.Money.FromCents(charge.AmountCents)),
+            clock.GetUtcNow(), messageId: $"payments:{charge.OrderId}:{type}"));
 
     private static async Task<Wallet?> FindWallet(SqliteConnection c, SqliteTransaction? t, string customerId)
     {

@@ -1,5 +1,6 @@
 using Dapper;
 using Serverless.BuildingBlocks.Data;
+using Serverless.BuildingBlocks.Messaging;
 
 namespace Serverless.Shipping;
 
@@ -10,6 +11,8 @@ public enum ShipmentStatus
     Cancelled,
 }
 
+public sealed record ShipmentEvent(string OrderId, string? Carrier, string? TrackingNumber);
+
 public sealed record Shipment(string OrderId, string Country, string? Carrier, string? TrackingNumber, ShipmentStatus Status);
 
 /// <summary>Shipping's own SQLite store: one shipment per order (idempotent per order).</summary>
@@ -17,7 +20,9 @@ public sealed class ShippingStore(SqliteDatabase db, ShippingPolicy policy, Time
 {
     public const string Carrier = "LocalPost";
 
-    public const string Schema = """
+    public const string Topic = "shipping";
+
+    public static readonly string Schema = """
         CREATE TABLE IF NOT EXISTS shipments (
             order_id TEXT PRIMARY KEY,
             country TEXT NOT NULL,
@@ -25,7 +30,7 @@ public sealed class ShippingStore(SqliteDatabase db, ShippingPolicy policy, Time
             tracking_number TEXT NULL,
             status TEXT NOT NULL,
             updated_at TEXT NOT NULL);
-        """;
+        """.WithMessaging();
 
     public async Task<Shipment?> GetAsync(string orderId)
     {
@@ -47,6 +52,11 @@ public sealed class ShippingStore(SqliteDatabase db, ShippingPolicy policy, Time
                 ? new Shipment(orderId, country, Carrier, TrackingNumber(orderId), ShipmentStatus.Booked)
                 : new Shipment(orderId, country, null, null, ShipmentStatus.Unavailable);
             await Save(c, t, shipment);
+            if (shipment.Status == ShipmentStatus.Booked)
+            {
+                await Publish(c, t, shipment, "ShipmentBooked");
+            }
+
             return shipment;
         });
 
@@ -62,8 +72,18 @@ public sealed class ShippingStore(SqliteDatabase db, ShippingPolicy policy, Time
 
             var cancelled = (existing ?? new Shipment(orderId, "", null, null, ShipmentStatus.Cancelled)) with { Status = ShipmentStatus.Cancelled };
             await Save(c, t, cancelled);
+            if (existing is { Status: ShipmentStatus.Booked })
+            {
+                await Publish(c, t, cancelled, "ShipmentCancelled");
+            }
+
             return cancelled;
         });
+
+    /// <summary>Shipping's own events, through its outbox in the same transaction as the shipment change.</summary>
+    private Task Publish(Microsoft.Data.Sqlite.SqliteConnection c, Microsoft.Data.Sqlite.SqliteTransaction t, Shipment s, string type) =>
+        Outbox.AddAsync(c, t, IntegrationEvent.Create(Topic, type, s.OrderId, new ShipmentEvent(s.OrderId, s.Carrier, s.TrackingNumber),
+            clock.GetUtcNow(), messageId: $"shipping:{s.OrderId}:{type}"));
 
     private static string TrackingNumber(string orderId) =>
         "LP" + Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(orderId)))[..12];

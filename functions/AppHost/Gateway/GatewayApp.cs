@@ -10,6 +10,8 @@ using Serverless.BuildingBlocks.Auth;
 using Serverless.BuildingBlocks.Hosting;
 using Serverless.BuildingBlocks.Http;
 using Yarp.ReverseProxy.Configuration;
+using Azure.Storage.Queues;
+using Serverless.BuildingBlocks.Messaging;
 
 namespace Serverless.AppHost.Gateway;
 
@@ -40,6 +42,10 @@ public static class GatewayApp
         ("/api/shipping/{**rest}", "shipping", false),
         ("/api/orders/{**rest}", "orders", false),
         ("/api/orders", "orders", false),
+        ("/api/order-history/{**rest}", "order-history", false),
+        ("/api/order-history", "order-history", false),
+        ("/api/notifications/{**rest}", "notifications", false),
+        ("/api/notifications", "notifications", false),
     ];
 
     public static WebApplication Build(IConfiguration configuration, int port, IReadOnlyDictionary<string, Uri> services, Action<ILoggingBuilder> logging)
@@ -56,6 +62,8 @@ public static class GatewayApp
         builder.Services.AddSingleton<ISigningKeySource, JwksSigningKeySource>();
         builder.Services.AddSingleton<TokenValidator>();
         builder.Services.AddHttpClient("health", c => c.Timeout = TimeSpan.FromSeconds(3));
+        builder.Services.AddSingleton(_ => new QueueMessageBus(
+            new QueueServiceClient(configuration["Bus:ConnectionString"], QueueMessageBus.ClientOptions), new BusTopology(configuration)));
 
         var options = configuration.GetSection(GatewayOptions.Section).Get<GatewayOptions>() ?? new GatewayOptions();
         builder.Services.AddRateLimiter(r =>
@@ -90,6 +98,7 @@ public static class GatewayApp
         app.Use(Authenticate);
         app.UseRateLimiter();
         app.MapGet("/health", (HttpContext context, IHttpClientFactory clients) => Health(context, clients, services));
+        MapOperations(app);
         app.MapReverseProxy();
         app.MapFallback(context => WriteProblem(context, StatusCodes.Status404NotFound, "Not found", $"No route for {context.Request.Path}."));
         return app;
@@ -128,7 +137,7 @@ public static class GatewayApp
     private static async Task Authenticate(HttpContext context, RequestDelegate next)
     {
         var path = context.Request.Path;
-        if (!path.StartsWithSegments("/api"))
+        if (!path.StartsWithSegments("/api") && !path.StartsWithSegments("/ops"))
         {
             await next(context);
             return;
@@ -146,6 +155,18 @@ public static class GatewayApp
 
         context.Items[CallerItem] = caller;
         await next(context);
+    }
+
+    /// <summary>Operations (admin only): the bus's dead letters, listed, replayed or purged.</summary>
+    private static void MapOperations(WebApplication app)
+    {
+        var ops = app.MapGroup("/ops").AddEndpointFilter(async (context, next) =>
+            context.HttpContext.Items[CallerItem] is Caller { IsAdmin: true }
+                ? await next(context)
+                : Results.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden", detail: "Operations are for admins."));
+        ops.MapGet("/dead-letters", async (QueueMessageBus bus, CancellationToken ct) => Results.Ok(await bus.DeadLettersAsync(ct)));
+        ops.MapPost("/dead-letters/replay", async (QueueMessageBus bus, CancellationToken ct) => Results.Ok(new { replayed = await bus.ReplayAsync(ct) }));
+        ops.MapDelete("/dead-letters", async (QueueMessageBus bus, CancellationToken ct) => Results.Ok(new { purged = await bus.PurgeAsync(ct) }));
     }
 
     private static string CallerKey(HttpContext context) =>

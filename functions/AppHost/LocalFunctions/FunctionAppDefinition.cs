@@ -3,6 +3,8 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Serverless.Identity;
 using Serverless.Inventory;
+using Serverless.Notifications;
+using Serverless.OrderHistory;
 using Serverless.Orders;
 using Serverless.Payments;
 using Serverless.Shipping;
@@ -20,5 +22,7 @@ public sealed record FunctionAppDefinition(string Name, Assembly Assembly, Actio
         new("payments", typeof(PaymentsModule).Assembly, (s, c) => s.AddPayments(c)),
         new("shipping", typeof(ShippingModule).Assembly, (s, c) => s.AddShipping(c)),
         new("orders", typeof(OrdersModule).Assembly, (s, c) => s.AddOrders(c)),
+        new("order-history", typeof(OrderHistoryModule).Assembly, (s, c) => s.AddOrderHistory(c)),
+        new("notifications", typeof(NotificationsModule).Assembly, (s, c) => s.AddNotifications(c)),
     ];
 }

@@ -2,8 +2,12 @@ using System.Text.Json;
 using Dapper;
 using Microsoft.Data.Sqlite;
 using Serverless.BuildingBlocks.Data;
+using Serverless.BuildingBlocks.Messaging;
 
 namespace Serverless.Orders.Domain;
+
+/// <summary>What other services learn of an order's event: the event itself, its order, customer and version.</summary>
+public sealed record OrderEventPublished(string OrderId, string CustomerId, int Version, object Event);
 
 public sealed class ConcurrencyException(string orderId, int expectedVersion)
     : Exception($"Order {orderId} is no longer at version {expectedVersion}.");
@@ -21,7 +25,9 @@ public sealed record SagaStart(string InstanceId, string Orchestrator, string Or
 /// </summary>
 public sealed class OrderEventStore(SqliteDatabase db, TimeProvider clock)
 {
-    public const string Schema = """
+    public const string Topic = "orders";
+
+    public static readonly string Schema = """
         CREATE TABLE IF NOT EXISTS streams (
             stream_id TEXT PRIMARY KEY,
             customer_id TEXT NOT NULL,
@@ -47,7 +53,7 @@ public sealed class OrderEventStore(SqliteDatabase db, TimeProvider clock)
             order_id TEXT NOT NULL,
             input TEXT NOT NULL,
             created_at TEXT NOT NULL);
-        """;
+        """.WithMessaging();
 
     private static readonly Dictionary<string, Type> EventTypes = typeof(IOrderEvent).Assembly.GetTypes()
         .Where(t => t.IsClass && typeof(IOrderEvent).IsAssignableFrom(t))
@@ -93,6 +99,7 @@ public sealed class OrderEventStore(SqliteDatabase db, TimeProvider clock)
                     new { orderId, stream.CustomerId, at = now.ToString("O") }, t);
             }
 
+            var customerId = await c.QuerySingleAsync<string>("SELECT customer_id FROM streams WHERE stream_id = @orderId", new { orderId }, t);
             var version = expectedVersion;
             foreach (var e in events)
             {
@@ -101,6 +108,10 @@ public sealed class OrderEventStore(SqliteDatabase db, TimeProvider clock)
                 await c.ExecuteAsync(
                     "INSERT INTO events (stream_id, version, type, at, data) VALUES (@orderId, @version, @type, @at, @data)",
                     new { orderId, version, type, at = now.ToString("O"), data = JsonSerializer.Serialize(e, e.GetType(), Json) }, t);
+
+                // The integration event goes out through the outbox, in this same transaction.
+                await Outbox.AddAsync(c, t, IntegrationEvent.Create(Topic, type, orderId,
+                    new OrderEventPublished(orderId, customerId, version, e), now, messageId: $"{orderId}:{version}"));
             }
 
             if (await c.ExecuteAsync("UPDATE streams SET version = @version WHERE stream_id = @orderId AND version = @expectedVersion", new { orderId, version, expectedVersion }, t) != 1)

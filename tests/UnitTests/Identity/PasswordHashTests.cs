@@ -66,10 +66,22 @@ public sealed class PasswordHashTests
     [InlineData("pbkdf2-sha256$99999999999$c2FsdA==$aGFzaA==")]
     [InlineData("pbkdf2-sha256$1000$not base64!$aGFzaA==")]
     [InlineData("pbkdf2-sha256$1000$c2FsdA==$not base64!")]
-    [InlineData("pbkdf2-sha256$1000$c2FsdA==$")]
     public void MalformedHash_ReturnsFalse_WithoutThrowing(string encoded)
     {
         // Given a stored hash that is not in the expected form; When any password is checked; Then it is simply false
         Assert.False(PasswordHash.Verify("alice-password", encoded));
+    }
+
+    [Theory]
+    [InlineData("pbkdf2-sha256$1000$c2FsdA==$")]
+    [InlineData("pbkdf2-sha256$1$$")]
+    public void EmptyHashSegment_DoesNotAcceptAnyPassword(string encoded)
+    {
+        // Given a stored hash whose hash part is empty (a truncated or hand-edited record)
+        // When an arbitrary password is checked against it
+        var verified = PasswordHash.Verify("not-the-password", encoded);
+
+        // Then it is rejected: a zero-length comparison must not count as a match
+        Assert.False(verified);
     }
 }

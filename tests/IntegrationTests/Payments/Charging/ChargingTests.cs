@@ -136,6 +136,44 @@ public sealed class ChargingTests(ServicesFixture services)
         Assert.Equal(50m, await services.GetBalanceAsync(customer));
     }
 
+    [Fact(Skip = Bugs.MoneyOverflow)]
+    public async Task Charge_WithAmountBeyondTheCentsRange_Is400KeyedByAmount_AndLeavesBalanceUnchanged()
+    {
+        // Given a wallet of 50.00
+        var customer = await WalletAsync(50m);
+        using var saga = await SagaClientAsync();
+
+        // When the saga charges an amount too large to be held as cents
+        using var response = await ChargeAsync(saga, ServicesFixture.NewId("order"), customer, 100_000_000_000_000_000m);
+
+        // Then the answer is a validation problem (not a 500 the saga would retry until its deadline)
+        var problem = await response.ReadProblemAsync(HttpStatusCode.BadRequest);
+        Assert.True(problem.GetProperty("errors").TryGetProperty("amount", out _));
+        Assert.Equal(50m, await services.GetBalanceAsync(customer));
+    }
+
+    [Fact]
+    public async Task Charge_ConcurrentOrdersOfOneWallet_NeverOverdraw()
+    {
+        // Given a wallet of 50.00
+        var customer = await WalletAsync(50m);
+        using var saga = await SagaClientAsync();
+
+        // When 12 different orders each charge 10.00 at the same time
+        var responses = await Task.WhenAll(Enumerable.Range(0, 12).Select(_ => ChargeAsync(saga, ServicesFixture.NewId("order"), customer, 10m)));
+
+        // Then exactly 5 are charged, 7 declined, and the wallet is empty, not negative
+        var statuses = responses.Select(r => r.StatusCode).ToList();
+        foreach (var response in responses)
+        {
+            response.Dispose();
+        }
+
+        Assert.Equal(5, statuses.Count(s => s == HttpStatusCode.OK));
+        Assert.Equal(7, statuses.Count(s => s == HttpStatusCode.Conflict));
+        Assert.Equal(0m, await services.GetBalanceAsync(customer));
+    }
+
     private async Task<string> WalletAsync(decimal balance)
     {
         var customer = ServicesFixture.NewId("cust");

@@ -65,6 +65,23 @@ public sealed class ManagingWalletsTests(ServicesFixture services)
         Assert.Equal(10m, await services.GetBalanceAsync("alice"));
     }
 
+    [Fact(Skip = Bugs.MoneyOverflow)]
+    public async Task PutAccount_WithBalanceBeyondTheCentsRange_Is400KeyedByBalance_AndLeavesBalanceUnchanged()
+    {
+        // Given a customer with 20.00
+        var customer = ServicesFixture.NewId("cust");
+        await services.PutBalanceAsync(customer, 20m);
+        using var admin = services.ClientFor(ServicesFixture.Payments, await services.TokenAsync("admin"));
+
+        // When the admin puts a balance too large to be held as cents
+        using var response = await admin.PutAsync($"api/payments/accounts/{customer}", Http.Json("""{"balance":100000000000000000}"""));
+
+        // Then the answer is a validation problem naming the balance (not a 500), and the wallet is unchanged
+        var problem = await response.ReadProblemAsync(HttpStatusCode.BadRequest);
+        Assert.True(problem.GetProperty("errors").TryGetProperty("balance", out _));
+        Assert.Equal(20m, await services.GetBalanceAsync(customer));
+    }
+
     [Theory]
     [InlineData("""{"balance":-0.01}""")]
     [InlineData("""{"balance":1.001}""")]

@@ -1,0 +1,38 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
+using Serverless.BuildingBlocks.Auth;
+using Serverless.OrderHistory.Projecting;
+using Serverless.OrderHistory.Rebuilding;
+
+namespace Serverless.OrderHistory.Reading;
+
+public sealed class HistoryFunctions(HistoryProjection projection, HistoryRebuilder rebuilder, TokenValidator auth)
+{
+    /// <summary>The caller's orders from the read model, eventually consistent with Orders, Payments and Shipping.</summary>
+    [Function("GetOrderHistory")]
+    public async Task<IActionResult> Get([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/order-history")] HttpRequest request)
+    {
+        var (caller, denied) = await auth.AuthorizeAsync(request);
+        if (denied is not null)
+        {
+            return denied;
+        }
+
+        return new OkObjectResult(await projection.ForCustomerAsync(caller!.Subject));
+    }
+
+    /// <summary>Replays the sources' feeds into a fresh model; <c>?swap=true</c> replaces the live one with it.</summary>
+    [Function("RebuildOrderHistory")]
+    public async Task<IActionResult> Rebuild([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/order-history/rebuild")] HttpRequest request)
+    {
+        var (_, denied) = await auth.AuthorizeAsync(request, Roles.Admin);
+        if (denied is not null)
+        {
+            return denied;
+        }
+
+        var swap = string.Equals(request.Query["swap"], "true", StringComparison.OrdinalIgnoreCase);
+        return new OkObjectResult(await rebuilder.RebuildAsync(swap, request.HttpContext.RequestAborted));
+    }
+}
