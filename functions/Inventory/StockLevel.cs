@@ -21,7 +21,9 @@ public sealed record StockLevel(string Sku, int Available, int Reserved, long Pr
 
     /// <summary>Sums the quantities of lines that name the same SKU.</summary>
     public static IReadOnlyList<OrderLine> Merge(IEnumerable<OrderLine> lines) =>
-        lines.GroupBy(l => l.Sku, StringComparer.Ordinal).Select(g => new OrderLine(g.Key, g.Sum(l => l.Quantity))).ToList();
+        lines.GroupBy(l => l.Sku, StringComparer.Ordinal)
+            .Select(g => new OrderLine(g.Key, (int)Math.Min(int.MaxValue, g.Sum(l => (long)l.Quantity)))) // more than exists is simply refused
+            .ToList();
 }
 
 public enum ReservationStatus

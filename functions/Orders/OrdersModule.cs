@@ -28,7 +28,9 @@ public static class OrdersModule
         services.AddOutboxRelay(configuration);
         services.AddOptions<SagaOptions>().Bind(configuration.GetSection(SagaOptions.Section));
         services.AddSingleton(_ => new SqliteDatabase(ServiceDefaults.SqlitePath(configuration, "orders"), OrderEventStore.Schema));
+        services.AddOptions<OrderEventStoreOptions>().Bind(configuration.GetSection(OrderEventStoreOptions.Section));
         services.AddSingleton<OrderEventStore>();
+        services.AddSingleton<IOrderEventStore>(sp => sp.GetRequiredService<OrderEventStore>());
         services.AddSingleton<SagaStarter>();
         services.AddServiceClient<InventoryClient>(configuration, "inventory");
         services.AddServiceClient<PaymentsClient>(configuration, "payments");

@@ -93,16 +93,32 @@ public sealed class AzuriteProcess : IAsyncDisposable
         return new AzuriteProcess(process);
     }
 
+    /// <summary>
+    /// Stops Azurite gracefully first (SIGINT: it saves its metadata, or queues and tables created
+    /// in its last seconds would be lost), then for good after a few seconds.
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
         if (_process is { HasExited: false })
         {
-            _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(5)).ContinueWith(_ => { }, TaskScheduler.Default);
+            if (!OperatingSystem.IsWindows())
+            {
+                _ = Interrupt(_process.Id, 2 /* SIGINT */);
+                await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(5)).ContinueWith(_ => { }, TaskScheduler.Default);
+            }
+
+            if (!_process.HasExited)
+            {
+                _process.Kill(entireProcessTree: true);
+                await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(5)).ContinueWith(_ => { }, TaskScheduler.Default);
+            }
         }
 
         _process?.Dispose();
     }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int Interrupt(int pid, int signal);
 
     private static async Task<bool> AllListening(int[] ports)
     {

@@ -72,8 +72,21 @@ public sealed class QueueMessageBus(QueueServiceClient queues, BusTopology topol
             }
 
             var body = e.Serialize();
-            await Task.WhenAll(subscribers.Select(s =>
-                queues.GetQueueClient(BusTopology.QueueName(e.Topic, s)).SendMessageAsync(body, cancellationToken)));
+            await Task.WhenAll(subscribers.Select(s => SendAsync(queues.GetQueueClient(BusTopology.QueueName(e.Topic, s)), body, cancellationToken)));
+        }
+    }
+
+    /// <summary>Sends, creating the subscription's queue if it is not there (yet, or any more).</summary>
+    private static async Task SendAsync(QueueClient queue, string body, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await queue.SendMessageAsync(body, cancellationToken);
+        }
+        catch (Azure.RequestFailedException ex) when (ex.Status == 404)
+        {
+            await queue.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
+            await queue.SendMessageAsync(body, cancellationToken);
         }
     }
 

@@ -56,6 +56,7 @@ public sealed class SubscriptionProcessor<THandler>(
             }
             catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
             {
+                ready = false; // the queue may have to be created again
                 logger.LogWarning("Subscription {Queue} cannot receive: {Error}", queue.Name, ex.Message);
                 await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken);
             }

@@ -27,6 +27,11 @@ public static class PasswordHash
         {
             var salt = Convert.FromBase64String(parts[2]);
             var expected = Convert.FromBase64String(parts[3]);
+            if (salt.Length < 8 || expected.Length < 32)
+            {
+                return false; // a truncated or mistyped hash must refuse everyone, not accept anyone
+            }
+
             var actual = Rfc2898DeriveBytes.Pbkdf2(Encoding.UTF8.GetBytes(password), salt, iterations, HashAlgorithmName.SHA256, expected.Length);
             return CryptographicOperations.FixedTimeEquals(actual, expected);
         }

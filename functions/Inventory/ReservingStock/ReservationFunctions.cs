@@ -30,7 +30,7 @@ public sealed class ReservationFunctions(InventoryStore store, TokenValidator au
         }
 
         if (string.IsNullOrWhiteSpace(body!.OrderId) || body.Items is not { Count: > 0 } ||
-            body.Items.Any(i => !Skus.IsValid(i.Sku) || i.Quantity <= 0))
+            body.Items.Any(i => i is null || !Skus.IsValid(i.Sku) || i.Quantity <= 0))
         {
             return Problems.Validation("items", "orderId and 1 or more items with a valid sku and quantity > 0 are required.");
         }

@@ -1,8 +1,25 @@
 namespace Serverless.Orders.Domain;
 
 /// <summary>
-/// An order's state, rebuilt from its events (event sourcing). Nothing is stored but the events;
-/// every rule that decides a new event lives here.
+/// Everything <see cref="Order"/>'s Apply has built up to <see cref="Version"/>, as stored in a
+/// snapshot: loading starts here and applies only the later events.
+/// </summary>
+public sealed record OrderSnapshot(
+    string Id,
+    string CustomerId,
+    string Status,
+    IReadOnlyList<OrderLine> Items,
+    decimal Total,
+    ShippingAddress? ShippingAddress,
+    string? CancellationReason,
+    int Version,
+    DateTimeOffset PlacedAt,
+    DateTimeOffset UpdatedAt,
+    IReadOnlyList<string> Happened);
+
+/// <summary>
+/// An order's state, rebuilt from its events (event sourcing). The events are the truth; a snapshot
+/// only shortens the replay. Every rule that decides a new event lives here.
 /// </summary>
 public sealed class Order
 {
@@ -36,6 +53,36 @@ public sealed class Order
 
         return order;
     }
+
+    /// <summary>The state at the snapshot's version, then <paramref name="laterEvents"/> applied in order.</summary>
+    public static Order FromSnapshot(OrderSnapshot snapshot, IEnumerable<StoredEvent> laterEvents)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        ArgumentNullException.ThrowIfNull(laterEvents);
+        var order = new Order(snapshot.Id)
+        {
+            CustomerId = snapshot.CustomerId,
+            Status = snapshot.Status,
+            Total = snapshot.Total,
+            ShippingAddress = snapshot.ShippingAddress,
+            CancellationReason = snapshot.CancellationReason,
+            Version = snapshot.Version,
+            PlacedAt = snapshot.PlacedAt,
+            UpdatedAt = snapshot.UpdatedAt,
+        };
+        order._items.AddRange(snapshot.Items);
+        order._happened.UnionWith(snapshot.Happened);
+        foreach (var e in laterEvents)
+        {
+            order.Apply(e);
+        }
+
+        return order;
+    }
+
+    public OrderSnapshot ToSnapshot() => new(
+        Id, CustomerId, Status, [.. _items], Total, ShippingAddress, CancellationReason, Version, PlacedAt, UpdatedAt,
+        [.. _happened.Order(StringComparer.Ordinal)]);
 
     /// <summary>May the customer still cancel? Only once, and never after the order is cancelled.</summary>
     public bool CanRequestCancellation => Status != OrderStatus.Cancelled && !CancellationRequested;

@@ -1,6 +1,8 @@
+using System.Globalization;
 using System.Text.Json;
 using Dapper;
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Options;
 using Serverless.BuildingBlocks.Data;
 using Serverless.BuildingBlocks.Messaging;
 
@@ -17,13 +19,21 @@ public sealed class DuplicateIdempotencyKeyException(string key) : Exception($"I
 /// <summary>A saga to start, recorded in the same transaction as the events that call for it.</summary>
 public sealed record SagaStart(string InstanceId, string Orchestrator, string OrderId, string InputJson);
 
+/// <summary>Orders' event store settings, bound from the <c>Orders</c> configuration section.</summary>
+public sealed class OrderEventStoreOptions
+{
+    public const string Section = "Orders";
+
+    /// <summary>A snapshot is written each time a stream reaches a multiple of this; 0 writes none.</summary>
+    public int SnapshotEvery { get; set; } = 50;
+}
+
 /// <summary>
-/// Orders' event store on its own SQLite file: one append-only stream per order with optimistic
-/// concurrency (expected version); a conflict is thrown to the caller, never merged. Saga starts are
-/// written in the same transaction (a small outbox) so a crash between "order placed" and "saga
-/// started" loses nothing: <see cref="PendingSagaStartsAsync"/> finds them again.
+/// <see cref="IOrderEventStore"/> on its own SQLite file (the local adapter): one transaction per
+/// append holds the events, their outbox rows, any snapshot due and the saga start, so a crash
+/// between "order placed" and "saga started" loses nothing: <see cref="PendingSagaStartsAsync"/> finds them again.
 /// </summary>
-public sealed class OrderEventStore(SqliteDatabase db, TimeProvider clock)
+public sealed class OrderEventStore(SqliteDatabase db, TimeProvider clock, IOptions<OrderEventStoreOptions> options) : IOrderEventStore
 {
     public const string Topic = "orders";
 
@@ -41,6 +51,11 @@ public sealed class OrderEventStore(SqliteDatabase db, TimeProvider clock)
             type TEXT NOT NULL,
             at TEXT NOT NULL,
             data TEXT NOT NULL,
+            PRIMARY KEY (stream_id, version));
+        CREATE TABLE IF NOT EXISTS snapshots (
+            stream_id TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            state TEXT NOT NULL,
             PRIMARY KEY (stream_id, version));
         CREATE TABLE IF NOT EXISTS idempotency_keys (
             customer_id TEXT NOT NULL,
@@ -61,19 +76,20 @@ public sealed class OrderEventStore(SqliteDatabase db, TimeProvider clock)
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
+    private readonly int _snapshotEvery = Math.Max(0, options.Value.SnapshotEvery);
+
     public async Task<IReadOnlyList<StoredEvent>> LoadAsync(string orderId, int? upToVersion = null)
     {
         await using var c = db.Open();
-        var rows = await c.QueryAsync<EventRow>(
-            "SELECT version AS Version, type AS Type, at AS At, data AS Data FROM events WHERE stream_id = @orderId AND version <= @upTo ORDER BY version",
-            new { orderId, upTo = upToVersion ?? int.MaxValue });
-        return rows.Select(r => new StoredEvent((int)r.Version, r.Type, DateTimeOffset.Parse(r.At, System.Globalization.CultureInfo.InvariantCulture), Deserialize(r.Type, r.Data))).ToList();
+        return await ReadEventsAsync(c, null, orderId, after: 0, upToVersion ?? int.MaxValue);
     }
 
-    public async Task<Order?> LoadOrderAsync(string orderId, int? upToVersion = null) =>
-        Order.Rehydrate(orderId, await LoadAsync(orderId, upToVersion));
+    public async Task<Order?> LoadOrderAsync(string orderId, int? upToVersion = null)
+    {
+        await using var c = db.Open();
+        return await LoadOrderAsync(c, null, orderId, upToVersion ?? int.MaxValue);
+    }
 
-    /// <summary>Appends events at <paramref name="expectedVersion"/> (0 for a new stream) in one transaction.</summary>
     public Task AppendAsync(string orderId, int expectedVersion, IReadOnlyList<IOrderEvent> events,
         (string CustomerId, string? IdempotencyKey)? newStream = null, SagaStart? sagaStart = null) =>
         db.WriteAsync(async (c, t) =>
@@ -100,6 +116,13 @@ public sealed class OrderEventStore(SqliteDatabase db, TimeProvider clock)
             }
 
             var customerId = await c.QuerySingleAsync<string>("SELECT customer_id FROM streams WHERE stream_id = @orderId", new { orderId }, t);
+
+            // The state is needed only when this append reaches a snapshot point: then it is loaded
+            // once (from the previous snapshot) and carried forward over the new events.
+            var snapshotDue = _snapshotEvery > 0 && (expectedVersion + events.Count) / _snapshotEvery > expectedVersion / _snapshotEvery;
+            var state = snapshotDue ? await LoadOrderAsync(c, t, orderId, expectedVersion) : null;
+            var sinceState = new List<StoredEvent>();
+
             var version = expectedVersion;
             foreach (var e in events)
             {
@@ -112,6 +135,19 @@ public sealed class OrderEventStore(SqliteDatabase db, TimeProvider clock)
                 // The integration event goes out through the outbox, in this same transaction.
                 await Outbox.AddAsync(c, t, IntegrationEvent.Create(Topic, type, orderId,
                     new OrderEventPublished(orderId, customerId, version, e), now, messageId: $"{orderId}:{version}"));
+
+                if (snapshotDue)
+                {
+                    sinceState.Add(new StoredEvent(version, type, now, e));
+                    if (version % _snapshotEvery == 0)
+                    {
+                        state = state is null ? Order.Rehydrate(orderId, sinceState)! : Order.FromSnapshot(state.ToSnapshot(), sinceState);
+                        sinceState.Clear();
+                        await c.ExecuteAsync(
+                            "INSERT INTO snapshots (stream_id, version, state) VALUES (@orderId, @version, @state)",
+                            new { orderId, version, state = JsonSerializer.Serialize(state.ToSnapshot(), Json) }, t);
+                    }
+                }
             }
 
             if (await c.ExecuteAsync("UPDATE streams SET version = @version WHERE stream_id = @orderId AND version = @expectedVersion", new { orderId, version, expectedVersion }, t) != 1)
@@ -128,32 +164,6 @@ public sealed class OrderEventStore(SqliteDatabase db, TimeProvider clock)
 
             return version;
         });
-
-    /// <summary>
-    /// Appends <paramref name="e"/> unless an event of its type is already in the stream, retrying on
-    /// concurrency conflicts. <paramref name="skip"/> may refuse the append given the current state.
-    /// </summary>
-    public async Task<Order> AppendOnceAsync(string orderId, IOrderEvent e, Func<Order, bool>? skip = null)
-    {
-        for (var attempt = 0; ; attempt++)
-        {
-            var order = await LoadOrderAsync(orderId) ?? throw new InvalidOperationException($"Order {orderId} does not exist.");
-            if (order.Has(e.GetType().Name) || (skip?.Invoke(order) ?? false))
-            {
-                return order;
-            }
-
-            try
-            {
-                await AppendAsync(orderId, order.Version, [e]);
-                return (await LoadOrderAsync(orderId))!;
-            }
-            catch (ConcurrencyException) when (attempt < 20)
-            {
-                // Someone appended first: decide again on the new state.
-            }
-        }
-    }
 
     public async Task<string?> FindByIdempotencyKeyAsync(string customerId, string key)
     {
@@ -179,6 +189,25 @@ public sealed class OrderEventStore(SqliteDatabase db, TimeProvider clock)
     {
         await using var c = db.Open();
         await c.ExecuteAsync("DELETE FROM saga_starts WHERE instance_id = @instanceId", new { instanceId });
+    }
+
+    /// <summary>The latest snapshot at or before <paramref name="upTo"/>, then only the events after it.</summary>
+    private static async Task<Order?> LoadOrderAsync(SqliteConnection c, SqliteTransaction? t, string orderId, int upTo)
+    {
+        var state = await c.QuerySingleOrDefaultAsync<string>(
+            "SELECT state FROM snapshots WHERE stream_id = @orderId AND version <= @upTo ORDER BY version DESC LIMIT 1",
+            new { orderId, upTo }, t);
+        var snapshot = state is null ? null : JsonSerializer.Deserialize<OrderSnapshot>(state, Json)!;
+        var tail = await ReadEventsAsync(c, t, orderId, after: snapshot?.Version ?? 0, upTo);
+        return snapshot is null ? Order.Rehydrate(orderId, tail) : Order.FromSnapshot(snapshot, tail);
+    }
+
+    private static async Task<IReadOnlyList<StoredEvent>> ReadEventsAsync(SqliteConnection c, SqliteTransaction? t, string orderId, int after, int upTo)
+    {
+        var rows = await c.QueryAsync<EventRow>(
+            "SELECT version AS Version, type AS Type, at AS At, data AS Data FROM events WHERE stream_id = @orderId AND version > @after AND version <= @upTo ORDER BY version",
+            new { orderId, after, upTo }, t);
+        return rows.Select(r => new StoredEvent((int)r.Version, r.Type, DateTimeOffset.Parse(r.At, CultureInfo.InvariantCulture), Deserialize(r.Type, r.Data))).ToList();
     }
 
     private static IOrderEvent Deserialize(string type, string data) =>

@@ -114,5 +114,5 @@ public sealed class OrderSaga
 
     /// <summary>1 s, 2 s, 4 s, ... up to the cap.</summary>
     public static TimeSpan Backoff(int attempt, int maxSeconds) =>
-        TimeSpan.FromSeconds(Math.Min(maxSeconds, Math.Pow(2, Math.Min(attempt, 16))));
+        TimeSpan.FromSeconds(Math.Min(Math.Max(1, maxSeconds), Math.Pow(2, Math.Min(attempt, 16))));
 }

@@ -118,7 +118,7 @@ public sealed class FakeOrchestrationContext : TaskOrchestrationContext
         _timers.Add(new TimerCall(_now, fireAt));
         if (fireAt > _now)
         {
-            _now = fireAt.AddSeconds(1);
+            _now = fireAt;
         }
 
         return Task.CompletedTask;

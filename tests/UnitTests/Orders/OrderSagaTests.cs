@@ -204,6 +204,8 @@ public sealed class OrderSagaTests
 
         // Then no step runs; the safe release runs and the order times out
         Assert.Equal([Release, CancelOrder], context.CallNames);
+        Assert.Empty(context.Timers);
+        Assert.Equal(new CancelOrderInput("order-1", CancellationReasons.TimedOut), context.CallsTo(CancelOrder).Single().Input);
         Assert.Equal(new SagaResult(OrderStatus.Cancelled, CancellationReasons.TimedOut), result);
     }
 

@@ -195,7 +195,7 @@ public sealed class ReservingStockTests(ServicesFixture services)
         Assert.True(problem.TryGetProperty("errors", out _));
     }
 
-    [Fact(Skip = Bugs.NullReservationLine)]
+    [Fact]
     public async Task Reserve_WithNullLine_Is400()
     {
         // Given the saga
@@ -209,7 +209,7 @@ public sealed class ReservingStockTests(ServicesFixture services)
         Assert.True(problem.TryGetProperty("errors", out _));
     }
 
-    [Fact(Skip = Bugs.QuantityOverflow)]
+    [Fact]
     public async Task Reserve_LinesWhoseSumOverflows_IsRefused_AndTakesNoStock()
     {
         // Given 10 units

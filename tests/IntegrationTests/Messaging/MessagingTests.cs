@@ -1,0 +1,251 @@
+using Dapper;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Serverless.BuildingBlocks.Data;
+using Serverless.BuildingBlocks.Messaging;
+
+namespace Serverless.IntegrationTests.Messaging;
+
+/// <summary>Outbox, change feed, bus and idempotent consumers on a real Azurite and real SQLite files.</summary>
+[Collection("azurite")]
+public sealed class MessagingTests(AzuriteFixture azurite) : IDisposable
+{
+    private readonly string _folder = Directory.CreateTempSubdirectory("shop-msg-").FullName;
+    private readonly string _subscriber = "t" + Guid.NewGuid().ToString("N")[..10];
+
+    [Fact]
+    public async Task ChangeFeedConsumer_KilledMidBatch_ResumesFromItsCheckpoint_AndSkipsNothing()
+    {
+        // Given 250 changes in a store's feed
+        var producer = Store("producer");
+        await Write(producer, 250);
+        var feed = new ChangeFeed(producer, TimeProvider.System);
+        var seen = new List<long>();
+
+        // When the first consumer dies in its second batch (after handling part of it, before its checkpoint)
+        var dying = new ChangeFeedProcessor("projector", feed, (batch, _) =>
+        {
+            foreach (var entry in batch)
+            {
+                if (entry.Position == 150)
+                {
+                    throw new InvalidOperationException("process killed");
+                }
+
+                lock (seen)
+                {
+                    seen.Add(entry.Position);
+                }
+            }
+
+            return Task.CompletedTask;
+        }, NullLogger.Instance);
+        await dying.StartAsync(CancellationToken.None);
+        await Eventually(() => Task.FromResult(Count(seen, 149) >= 1));
+        await dying.StopAsync(CancellationToken.None);
+        Assert.Equal(100, await feed.CheckpointAsync("projector"));
+
+        // and a new one takes over
+        var next = new ChangeFeedProcessor("projector", feed, (batch, _) =>
+        {
+            lock (seen)
+            {
+                seen.AddRange(batch.Select(e => e.Position));
+            }
+
+            return Task.CompletedTask;
+        }, NullLogger.Instance);
+        await next.StartAsync(CancellationToken.None);
+        await Eventually(async () => await feed.CheckpointAsync("projector") == 250);
+        await next.StopAsync(CancellationToken.None);
+
+        // Then every change was handled, the interrupted part of the batch at least twice, none skipped
+        Assert.Equal(Enumerable.Range(1, 250).Select(i => (long)i), seen.Distinct().Order());
+        Assert.Equal(2, Count(seen, 120));
+        Assert.Equal(1, Count(seen, 50));
+    }
+
+    [Fact]
+    public async Task BusUnavailable_OutboxAccumulates_ThenEverythingIsDeliveredOnce()
+    {
+        var (bus, topology, provider) = await Bus(maxDeliveries: 5);
+        var producer = Store("producer");
+        var consumer = provider.GetRequiredService<CountingHandler>();
+        var relay = new ChangeFeedProcessor("bus-relay", new ChangeFeed(producer, TimeProvider.System),
+            (batch, ct) => bus.PublishAsync(batch.Select(b => b.Event).ToList(), ct), NullLogger.Instance, TimeSpan.FromMilliseconds(20));
+        var subscription = Subscription(provider, topology);
+        await subscription.StartAsync(CancellationToken.None);
+
+        // Given the bus is down while the producer keeps committing changes
+        await azurite.StopAsync();
+        try
+        {
+            await relay.StartAsync(CancellationToken.None);
+            await Write(producer, 30);
+            Assert.Equal(0, await new ChangeFeed(producer, TimeProvider.System).CheckpointAsync("bus-relay"));
+        }
+        finally
+        {
+            // When it comes back
+            await azurite.StartAsync();
+        }
+
+        // Then all are delivered, none lost, none duplicated in effect
+        await Eventually(async () => await consumer.EffectsAsync() == 30, TimeSpan.FromSeconds(60));
+        Assert.Equal(30, await new ChangeFeed(producer, TimeProvider.System).CheckpointAsync("bus-relay"));
+        await relay.StopAsync(CancellationToken.None);
+        await subscription.StopAsync(CancellationToken.None);
+        Assert.Equal(30, await consumer.EffectsAsync());
+    }
+
+    [Fact]
+    public async Task MessageDeliveredThreeTimes_HasOneEffect()
+    {
+        var (bus, topology, provider) = await Bus(maxDeliveries: 5);
+        var consumer = provider.GetRequiredService<CountingHandler>();
+        var e = IntegrationEvent.Create("orders", "OrderPlaced", "order-1", new { customerId = "alice" }, DateTimeOffset.UtcNow);
+
+        await bus.PublishAsync([e, e, e], CancellationToken.None);
+        var subscription = Subscription(provider, topology);
+        await subscription.StartAsync(CancellationToken.None);
+        await Eventually(() => Task.FromResult(consumer.Calls >= 3));
+        await subscription.StopAsync(CancellationToken.None);
+
+        Assert.Equal(3, consumer.Calls);
+        Assert.Equal(1, await consumer.EffectsAsync());
+    }
+
+    [Fact]
+    public async Task MessageThatAlwaysFails_IsDeadLetteredWithReason_AndReplayProcessesItOnce()
+    {
+        var (bus, topology, provider) = await Bus(maxDeliveries: 3);
+        var consumer = provider.GetRequiredService<CountingHandler>();
+        consumer.FailWith = "the projection is broken";
+        var e = IntegrationEvent.Create("orders", "OrderPlaced", "order-poison", new { customerId = "alice" }, DateTimeOffset.UtcNow);
+        var subscription = Subscription(provider, topology);
+        await subscription.StartAsync(CancellationToken.None);
+
+        await bus.PublishAsync([e], CancellationToken.None);
+        var letter = await Eventually(async () => (await bus.DeadLettersAsync(CancellationToken.None)).SingleOrDefault(l => l.MessageId == e.MessageId));
+
+        Assert.Equal(3, consumer.Calls);
+        Assert.Contains("the projection is broken", letter.Reason, StringComparison.Ordinal);
+        Assert.Equal(0, await consumer.EffectsAsync());
+
+        // When the bug is fixed and an operator replays the dead letters
+        consumer.FailWith = null;
+        Assert.Equal(1, await bus.ReplayAsync(CancellationToken.None));
+        await Eventually(async () => await consumer.EffectsAsync() == 1);
+        await subscription.StopAsync(CancellationToken.None);
+
+        Assert.DoesNotContain(await bus.DeadLettersAsync(CancellationToken.None), l => l.MessageId == e.MessageId);
+        Assert.Equal(1, await consumer.EffectsAsync());
+    }
+
+    public void Dispose()
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(_folder, recursive: true);
+    }
+
+    private SqliteDatabase Store(string name) =>
+        new(Path.Combine(_folder, name + ".db"), "CREATE TABLE IF NOT EXISTS effects (message_id TEXT PRIMARY KEY, n INTEGER NOT NULL);".WithMessaging());
+
+    private static Task Write(SqliteDatabase db, int count) =>
+        db.WriteAsync(async (c, t) =>
+        {
+            for (var i = 0; i < count; i++)
+            {
+                await Outbox.AddAsync(c, t, IntegrationEvent.Create("orders", "OrderPlaced", $"order-{i}", new { customerId = "alice", i }, DateTimeOffset.UtcNow));
+            }
+
+            return count;
+        });
+
+    /// <summary>A bus whose "orders" topic has one subscription of this test's own, and a consumer with its own store.</summary>
+    private async Task<(QueueMessageBus Bus, BusTopology Topology, ServiceProvider Provider)> Bus(int maxDeliveries)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Bus:Topics:orders"] = _subscriber,
+            ["Bus:Topics:payments"] = _subscriber,
+            ["Bus:Topics:shipping"] = _subscriber,
+            ["Bus:MaxDeliveries"] = maxDeliveries.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        }).Build();
+        var topology = new BusTopology(configuration);
+        var bus = new QueueMessageBus(azurite.Queues, topology);
+        await bus.EnsureQueuesAsync(CancellationToken.None);
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddSingleton(Store("consumer"));
+        services.AddSingleton<CountingHandler>();
+        return (bus, topology, services.BuildServiceProvider());
+    }
+
+    private SubscriptionProcessor<CountingHandler> Subscription(ServiceProvider provider, BusTopology topology) =>
+        new("orders", _subscriber, azurite.Queues, topology, provider, provider.GetRequiredService<ILogger<SubscriptionProcessor<CountingHandler>>>());
+
+    private static int Count(List<long> seen, long position)
+    {
+        lock (seen)
+        {
+            return seen.Count(p => p == position);
+        }
+    }
+
+    private static async Task Eventually(Func<Task<bool>> condition, TimeSpan? within = null)
+    {
+        var deadline = DateTime.UtcNow + (within ?? TimeSpan.FromSeconds(30));
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "The condition was not met before the deadline.");
+            await Task.Delay(50);
+        }
+    }
+
+    private static async Task<T> Eventually<T>(Func<Task<T?>> value, TimeSpan? within = null)
+        where T : class
+    {
+        T? result = null;
+        await Eventually(async () => (result = await value()) is not null, within);
+        return result!;
+    }
+}
+
+/// <summary>An idempotent consumer: one effect row per message, recorded with its inbox mark in one transaction.</summary>
+public sealed class CountingHandler(SqliteDatabase db) : IIntegrationEventHandler
+{
+    private int _calls;
+
+    public int Calls => _calls;
+
+    public string? FailWith { get; set; }
+
+    public async Task HandleAsync(IntegrationEvent e, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _calls);
+        if (FailWith is not null)
+        {
+            throw new InvalidOperationException(FailWith);
+        }
+
+        await db.WriteAsync(async (c, t) =>
+        {
+            if (await Outbox.TryMarkHandledAsync(c, t, "counting", e.MessageId))
+            {
+                await c.ExecuteAsync("INSERT INTO effects (message_id, n) VALUES (@MessageId, 1) ON CONFLICT (message_id) DO UPDATE SET n = n + 1", new { e.MessageId }, t);
+            }
+
+            return 0;
+        });
+    }
+
+    public async Task<int> EffectsAsync()
+    {
+        await using var c = db.Open();
+        return await c.QuerySingleAsync<int>("SELECT COALESCE(SUM(n), 0) FROM effects");
+    }
+}

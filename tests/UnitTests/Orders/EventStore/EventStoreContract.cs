@@ -1,0 +1,277 @@
+using System.Text.Json;
+using Serverless.Orders.Domain;
+
+namespace Serverless.UnitTests.Orders.EventStore;
+
+/// <summary>
+/// What every <see cref="IOrderEventStore"/> adapter must do. An adapter's test class derives from
+/// this and supplies a fresh store plus two back doors into its storage (snapshot versions, corrupting an event).
+/// </summary>
+public abstract class EventStoreContract
+{
+    private static readonly OrderPlaced Placed = new(
+        "alice",
+        [new OrderLine("SKU-1", 2, 10m), new OrderLine("SKU-2", 1, 5.5m)],
+        25.5m,
+        new ShippingAddress("1 Main St", "Seoul", "04524", "KR"));
+
+    private static readonly string[] EventTypeNames = typeof(IOrderEvent).Assembly.GetTypes()
+        .Where(t => t.IsClass && typeof(IOrderEvent).IsAssignableFrom(t))
+        .Select(t => t.Name)
+        .Order(StringComparer.Ordinal)
+        .ToArray();
+
+    /// <summary>A store on its own empty storage, snapshotting every <paramref name="snapshotEvery"/> events (0: never).</summary>
+    protected abstract IOrderEventStore CreateStore(int snapshotEvery);
+
+    /// <summary>The versions at which the stream has a snapshot, ascending.</summary>
+    protected abstract Task<IReadOnlyList<int>> SnapshotVersionsAsync(IOrderEventStore store, string orderId);
+
+    /// <summary>Makes the stored event at <paramref name="version"/> unreadable, behind the store's back.</summary>
+    protected abstract Task CorruptEventAsync(IOrderEventStore store, string orderId, int version);
+
+    [Fact]
+    public async Task AppendedEvents_LoadInOrder_AndRebuildTheOrder()
+    {
+        // Given a new stream with OrderPlaced, then StockReserved
+        var store = CreateStore(snapshotEvery: 50);
+        await store.AppendAsync("order-1", 0, [Placed], newStream: ("alice", null));
+        await store.AppendAsync("order-1", 1, [new StockReserved()]);
+
+        // When loaded
+        var events = await store.LoadAsync("order-1");
+        var order = await store.LoadOrderAsync("order-1");
+
+        // Then the events come back in order, versions 1 and 2, and the order carries what was placed
+        Assert.Equal([(1, nameof(OrderPlaced)), (2, nameof(StockReserved))], events.Select(e => (e.Version, e.Type)));
+        var placed = Assert.IsType<OrderPlaced>(events[0].Data);
+        Assert.Equal(Placed with { Items = placed.Items }, placed);
+        Assert.Equal(Placed.Items, placed.Items);
+        Assert.NotNull(order);
+        Assert.Equal((2, "alice", OrderStatus.Pending, 25.5m), (order.Version, order.CustomerId, order.Status, order.Total));
+        Assert.Equal(Placed.Items, order.Items);
+        Assert.True(order.Has(nameof(StockReserved)));
+        Assert.Equal(["order-1"], await store.ListAsync("alice"));
+    }
+
+    [Fact]
+    public async Task UnknownStream_LoadsNothing()
+    {
+        var store = CreateStore(snapshotEvery: 50);
+
+        Assert.Empty(await store.LoadAsync("nope"));
+        Assert.Null(await store.LoadOrderAsync("nope"));
+    }
+
+    [Fact]
+    public async Task AppendsAtTheSameExpectedVersion_OneWins_OthersConflict_NoGapNoDuplicate()
+    {
+        // Given a placed order at version 1
+        var store = CreateStore(snapshotEvery: 50);
+        await store.AppendAsync("order-1", 0, [Placed], newStream: ("alice", null));
+
+        // When eight writers append at expected version 1 at once
+        var results = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(() => TryAppend(store, "order-1", 1, new StockReserved()))));
+
+        // Then exactly one succeeds, the others get ConcurrencyException, and the stream is 1, 2
+        Assert.Equal(1, results.Count(r => r is null));
+        Assert.All(results.Where(r => r is not null), r => Assert.IsType<ConcurrencyException>(r));
+        Assert.Equal([1, 2], (await store.LoadAsync("order-1")).Select(e => e.Version));
+        Assert.Equal(2, (await store.LoadOrderAsync("order-1"))!.Version);
+    }
+
+    [Fact]
+    public async Task ConflictingAppendsAcrossASnapshotPoint_LeaveOneSnapshot_AndTheWinnersEvents()
+    {
+        // Given a stream at version 48, snapshots every 50
+        var store = CreateStore(snapshotEvery: 50);
+        await AppendStreamAsync(store, "order-1", 48, chunk: 48);
+
+        // When two writers each append 5 events at version 48 (both reach 50)
+        var results = await Task.WhenAll(
+            Task.Run(() => TryAppend(store, "order-1", 48, Enumerable.Range(0, 5).Select(_ => (IOrderEvent)new StockReserved()).ToArray())),
+            Task.Run(() => TryAppend(store, "order-1", 48, Enumerable.Range(0, 5).Select(_ => (IOrderEvent)new StockReleased()).ToArray())));
+
+        // Then one conflicts; the stream is 1..53 without gaps; one snapshot at 50 matching the replay
+        Assert.Single(results, r => r is ConcurrencyException);
+        Assert.Equal(Enumerable.Range(1, 53), (await store.LoadAsync("order-1")).Select(e => e.Version));
+        Assert.Equal([50], await SnapshotVersionsAsync(store, "order-1"));
+        await AssertSameAsFullReplayAsync(store, "order-1", 50);
+        await AssertSameAsFullReplayAsync(store, "order-1", 53);
+    }
+
+    [Fact]
+    public async Task SnapshotEvery50_WritesOneAtEachMultiple()
+    {
+        // Given snapshots every 50; When 130 events are appended in chunks of 7
+        var store = CreateStore(snapshotEvery: 50);
+        await AppendStreamAsync(store, "order-1", 130, chunk: 7);
+
+        // Then there are snapshots at 50 and 100 only
+        Assert.Equal([50, 100], await SnapshotVersionsAsync(store, "order-1"));
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(7)]
+    [InlineData(130)]
+    public async Task SnapshotPlusTail_EqualsFullReplay_AtEveryVersion(int chunk)
+    {
+        // Given 130 events (status, reason and steps changing before, at and after the snapshots at 50 and 100),
+        // appended in chunks of the given size (one event, a few, or all in one append)
+        var store = CreateStore(snapshotEvery: 50);
+        await AppendStreamAsync(store, "order-1", 130, chunk);
+        Assert.Equal([50, 100], await SnapshotVersionsAsync(store, "order-1"));
+
+        // When loaded as of each version; Then every observable property equals a replay of all events
+        for (var version = 1; version <= 130; version++)
+        {
+            await AssertSameAsFullReplayAsync(store, "order-1", version);
+        }
+
+        Assert.Equal(Observe((await store.LoadOrderAsync("order-1"))!), Observe(Order.Rehydrate("order-1", await store.LoadAsync("order-1"))!));
+    }
+
+    [Theory]
+    [InlineData(49, 49)]
+    [InlineData(50, 50)]
+    [InlineData(51, 51)]
+    [InlineData(100, 100)]
+    [InlineData(129, 129)]
+    [InlineData(130, 130)]
+    [InlineData(500, 130)]
+    public async Task AsOfVersion_BeforeAtOrAfterASnapshot_IsTheOrderAtThatVersion(int asOf, int expectedVersion)
+    {
+        // Given 130 events with snapshots at 50 and 100
+        var store = CreateStore(snapshotEvery: 50);
+        await AppendStreamAsync(store, "order-1", 130, chunk: 13);
+
+        // When loaded as of a version
+        var order = await store.LoadOrderAsync("order-1", asOf);
+
+        // Then it is the order at that version (or the last one), as a full replay has it; the raw events stop there too
+        Assert.Equal(expectedVersion, order!.Version);
+        await AssertSameAsFullReplayAsync(store, "order-1", asOf);
+        Assert.Equal(expectedVersion, (await store.LoadAsync("order-1", asOf)).Count);
+    }
+
+    [Fact]
+    public async Task SnapshotsDisabled_WritesNone_AndStillLoadsRight()
+    {
+        // Given snapshots disabled (0) and 130 events
+        var store = CreateStore(snapshotEvery: 0);
+        await AppendStreamAsync(store, "order-1", 130, chunk: 7);
+
+        // Then no snapshot is written and every version loads as a full replay has it
+        Assert.Empty(await SnapshotVersionsAsync(store, "order-1"));
+        foreach (var version in new[] { 1, 49, 50, 51, 100, 130 })
+        {
+            await AssertSameAsFullReplayAsync(store, "order-1", version);
+        }
+
+        Assert.Equal(OrderStatus.Cancelled, (await store.LoadOrderAsync("order-1"))!.Status);
+    }
+
+    [Fact]
+    public async Task WithASnapshot_LoadSkipsTheEventsBeforeIt()
+    {
+        // Given 130 events with snapshots at 50 and 100, and the order as loaded now
+        var store = CreateStore(snapshotEvery: 50);
+        await AppendStreamAsync(store, "order-1", 130, chunk: 7);
+        var before = Observe((await store.LoadOrderAsync("order-1"))!);
+        var at75 = Observe((await store.LoadOrderAsync("order-1", 75))!);
+
+        // When event 3 becomes unreadable
+        await CorruptEventAsync(store, "order-1", 3);
+
+        // Then a full read fails, and so does a load before the first snapshot...
+        await Assert.ThrowsAnyAsync<Exception>(() => store.LoadAsync("order-1"));
+        await Assert.ThrowsAnyAsync<Exception>(() => store.LoadOrderAsync("order-1", 40));
+
+        // ...but loads from a snapshot never read event 3 and still give the same order
+        Assert.Equal(before, Observe((await store.LoadOrderAsync("order-1"))!));
+        Assert.Equal(at75, Observe((await store.LoadOrderAsync("order-1", 75))!));
+    }
+
+    [Fact]
+    public async Task AppendOnce_AppendsAnEventTypeOnlyOnce()
+    {
+        // Given a placed order
+        var store = CreateStore(snapshotEvery: 50);
+        await store.AppendAsync("order-1", 0, [Placed], newStream: ("alice", null));
+
+        // When OrderConfirmed is appended once, twice
+        await store.AppendOnceAsync("order-1", new OrderConfirmed());
+        var order = await store.AppendOnceAsync("order-1", new OrderConfirmed());
+
+        // Then it is in the stream once
+        Assert.Equal((2, OrderStatus.Confirmed), (order.Version, order.Status));
+        Assert.Single(await store.LoadAsync("order-1"), e => e.Type == nameof(OrderConfirmed));
+    }
+
+    /// <summary>
+    /// A stream of <paramref name="count"/> events: placed, then reserve/release pairs, with the steps,
+    /// confirmation, cancellation request, compensations and cancellation placed so that every part of
+    /// the state has changed before a snapshot (Confirmed before 50, Cancelled with a reason before 100).
+    /// </summary>
+    protected static async Task AppendStreamAsync(IOrderEventStore store, string orderId, int count, int chunk)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        var events = Enumerable.Range(1, count).Select(version => version switch
+        {
+            1 => Placed,
+            30 => new PaymentCharged(25.5m),
+            40 => new ShipmentBooked("Fast", "T-1"),
+            49 => new OrderConfirmed(),
+            60 => new CancellationRequested("alice"),
+            70 => new PaymentRefunded(25.5m),
+            80 => new ShipmentCancelled(),
+            99 => new OrderCancelled(CancellationReasons.CancelledByCustomer),
+            _ when version % 2 == 0 => new StockReserved(),
+            _ => (IOrderEvent)new StockReleased(),
+        }).ToList();
+
+        for (var start = 0; start < count; start += chunk)
+        {
+            await store.AppendAsync(orderId, start, events.Skip(start).Take(chunk).ToList(), newStream: start == 0 ? ("alice", null) : null);
+        }
+    }
+
+    private static async Task AssertSameAsFullReplayAsync(IOrderEventStore store, string orderId, int version)
+    {
+        var replayed = Order.Rehydrate(orderId, await store.LoadAsync(orderId, version));
+        var loaded = await store.LoadOrderAsync(orderId, version);
+        Assert.Equal(Observe(replayed!), Observe(loaded!));
+    }
+
+    /// <summary>Every property of the order a caller can observe, as one comparable string.</summary>
+    private static string Observe(Order order) => JsonSerializer.Serialize(new
+    {
+        order.Id,
+        order.CustomerId,
+        order.Status,
+        order.Items,
+        order.Total,
+        order.ShippingAddress,
+        order.CancellationReason,
+        order.Version,
+        order.PlacedAt,
+        order.UpdatedAt,
+        order.CancellationRequested,
+        order.CanRequestCancellation,
+        Happened = EventTypeNames.Where(order.Has).ToArray(),
+    });
+
+    private static async Task<Exception?> TryAppend(IOrderEventStore store, string orderId, int expectedVersion, params IOrderEvent[] events)
+    {
+        try
+        {
+            await store.AppendAsync(orderId, expectedVersion, events);
+            return null;
+        }
+        catch (ConcurrencyException ex)
+        {
+            return ex;
+        }
+    }
+}
