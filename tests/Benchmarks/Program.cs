@@ -1,0 +1,69 @@
+using System.Globalization;
+using System.Text.Json;
+using Serverless.Benchmarks;
+using Spectre.Console;
+
+// dotnet run -c Release --project tests/Benchmarks -- [--quick]
+// Runs every benchmark, prints one table and writes artifacts/bench/results.json at the repo root.
+// A benchmark that throws is reported and skipped (its metrics absent); the exit code is then 1.
+var quick = args.Contains("--quick");
+IBenchmark[] benchmarks = [new EventStoreLoadBenchmark()];
+
+using var cancel = new CancellationTokenSource();
+Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };
+
+var metrics = new SortedDictionary<string, double>(StringComparer.Ordinal);
+var units = new Dictionary<string, string>(StringComparer.Ordinal);
+var failed = false;
+foreach (var benchmark in benchmarks)
+{
+    AnsiConsole.MarkupLine($"[grey]Running {Markup.Escape(benchmark.Name)}{(quick ? " (quick)" : "")}...[/]");
+    try
+    {
+        foreach (var (name, value) in await benchmark.RunAsync(quick, cancel.Token))
+        {
+            metrics[name] = value;
+            units[name] = benchmark.Units.GetValueOrDefault(name, "");
+        }
+    }
+    catch (Exception ex) when (ex is not OperationCanceledException || !cancel.IsCancellationRequested)
+    {
+        failed = true;
+        AnsiConsole.MarkupLine($"[red]{Markup.Escape(benchmark.Name)} failed:[/]");
+        AnsiConsole.WriteException(ex, ExceptionFormats.ShortenEverything);
+    }
+}
+
+var table = new Table()
+    .AddColumn(new TableColumn("metric").NoWrap())
+    .AddColumn(new TableColumn("value").RightAligned().NoWrap())
+    .AddColumn("unit / target");
+foreach (var (name, value) in metrics)
+{
+    table.AddRow(Markup.Escape(name), value.ToString("0.000", CultureInfo.InvariantCulture), Markup.Escape(units[name]));
+}
+
+AnsiConsole.Write(table);
+
+var root = FindRepoRoot() ?? throw new InvalidOperationException("Serverless.sln not found above the working or the program's folder.");
+var output = Path.Combine(root, "artifacts", "bench", "results.json");
+Directory.CreateDirectory(Path.GetDirectoryName(output)!);
+await File.WriteAllTextAsync(output, JsonSerializer.Serialize(new { metrics }, new JsonSerializerOptions { WriteIndented = true }));
+AnsiConsole.MarkupLine($"[grey]Wrote {Markup.Escape(output)}[/]");
+return failed ? 1 : 0;
+
+static string? FindRepoRoot()
+{
+    foreach (var start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
+    {
+        for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Serverless.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+    }
+
+    return null;
+}
