@@ -10,7 +10,7 @@ using Serverless.Orders.Saga;
 
 namespace Serverless.Orders.CancellingOrder;
 
-public sealed class CancelOrderFunction(OrderEventStore store, SagaStarter sagas, TokenValidator auth, ILogger<CancelOrderFunction> logger)
+public sealed class CancelOrderFunction(IOrderEventStore store, SagaStarter sagas, TokenValidator auth, ILogger<CancelOrderFunction> logger)
 {
     /// <summary>
     /// Records the customer's cancellation. A pending order's saga sees it at its next step; a

@@ -12,7 +12,7 @@ namespace Serverless.Orders.PlacingOrder;
 
 public sealed record OrderAccepted(string OrderId, string Status);
 
-public sealed class PlaceOrderFunction(OrderEventStore store, InventoryClient inventory, SagaStarter sagas, TokenValidator auth, ILogger<PlaceOrderFunction> logger)
+public sealed class PlaceOrderFunction(IOrderEventStore store, InventoryClient inventory, SagaStarter sagas, TokenValidator auth, ILogger<PlaceOrderFunction> logger)
 {
     public const string IdempotencyHeader = "Idempotency-Key";
 

@@ -16,7 +16,7 @@ public sealed record OrderView(string OrderId, string CustomerId, string Status,
 public sealed record EventView(int Version, string Type, DateTimeOffset At, object Data);
 
 /// <summary>Reads of the command side: state rebuilt from the order's events. A customer sees only its own orders (404 otherwise).</summary>
-public sealed class OrderQueryFunctions(OrderEventStore store, TokenValidator auth)
+public sealed class OrderQueryFunctions(IOrderEventStore store, TokenValidator auth)
 {
     [Function("GetOrder")]
     public async Task<IActionResult> GetOrder(

@@ -10,7 +10,7 @@ namespace Serverless.Orders.Saga;
 /// A step first looks for a customer's cancellation, so a cancel is seen even while a participant is down.
 /// </summary>
 public sealed class SagaActivities(
-    OrderEventStore store, InventoryClient inventory, PaymentsClient payments, ShippingClient shipping, ILogger<SagaActivities> logger)
+    IOrderEventStore store, InventoryClient inventory, PaymentsClient payments, ShippingClient shipping, ILogger<SagaActivities> logger)
 {
     [Function(nameof(ReserveStock))]
     public Task<StepOutcome> ReserveStock([ActivityTrigger] OrderSagaInput input) =>

@@ -12,7 +12,7 @@ namespace Serverless.Orders.Saga;
 /// Starts the sagas that the event store recorded (same transaction as the events that call for
 /// them). The instance id is derived from the order id, so a duplicate start is harmless.
 /// </summary>
-public sealed class SagaStarter(OrderEventStore store, IOptions<SagaOptions> options, TimeProvider clock, ILogger<SagaStarter> logger)
+public sealed class SagaStarter(IOrderEventStore store, IOptions<SagaOptions> options, TimeProvider clock, ILogger<SagaStarter> logger)
 {
     public static string SagaInstanceId(string orderId) => orderId;
 

@@ -1,0 +1,124 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Serverless.EndToEndTests;
+
+namespace Serverless.Benchmarks;
+
+/// <summary>
+/// Order accepted (202 through the gateway) -> visible in the order history (CQRS read model), over
+/// 200 orders, on the real system started as a process. Measures the whole path: outbox, change
+/// feed relay, bus (Azurite queue), idempotent projection.
+/// </summary>
+internal sealed class HistoryLagBenchmark : IBenchmark
+{
+    public string Name => "Order history lag (200 orders through the gateway)";
+
+    public IReadOnlyDictionary<string, string> Units => new Dictionary<string, string>
+    {
+        ["history_lag_p50_ms"] = "ms",
+        ["history_lag_p99_ms"] = "ms (target <= 1000)",
+    };
+
+    public async Task<IReadOnlyDictionary<string, double>> RunAsync(bool quick, CancellationToken ct)
+    {
+        const int orders = 200;
+        await using var host = await AppHostProcess.StartAsync();
+        using var http = new HttpClient { BaseAddress = host.Gateway, Timeout = TimeSpan.FromSeconds(30) };
+        var admin = await Token(http, "admin");
+        var alice = await Token(http, "alice");
+        await Send(http, HttpMethod.Put, "api/inventory/BENCH-1", admin, new { available = 100_000, price = 1 });
+        await Send(http, HttpMethod.Put, "api/payments/accounts/alice", admin, new { balance = 1_000_000 });
+
+        var accepted = new ConcurrentDictionary<string, long>();
+        var seen = new ConcurrentDictionary<string, long>();
+        var clock = Stopwatch.StartNew();
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var watcher = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                using var response = await Get(http, "api/order-history", alice);
+                var now = clock.ElapsedTicks;
+                foreach (var o in (await response.Content.ReadFromJsonAsync<JsonElement>(stop.Token)).EnumerateArray())
+                {
+                    seen.TryAdd(o.GetProperty("orderId").GetString()!, now);
+                }
+
+                await Task.Delay(10, stop.Token).ContinueWith(_ => { }, TaskScheduler.Default);
+            }
+        }, CancellationToken.None);
+
+        var order = new
+        {
+            items = new[] { new { sku = "BENCH-1", quantity = 1 } },
+            shippingAddress = new { line1 = "1 Bench St", city = "Seoul", postalCode = "04524", country = "KR" },
+        };
+        using var gate = new SemaphoreSlim(8);
+        await Task.WhenAll(Enumerable.Range(0, orders).Select(async _ =>
+        {
+            await gate.WaitAsync(ct);
+            try
+            {
+                using var response = await Send(http, HttpMethod.Post, "api/orders", alice, order);
+                var id = (await response.Content.ReadFromJsonAsync<JsonElement>(ct)).GetProperty("orderId").GetString()!;
+                accepted[id] = clock.ElapsedTicks;
+            }
+            finally
+            {
+                gate.Release();
+            }
+        }));
+
+        var deadline = DateTime.UtcNow.AddSeconds(120);
+        while (accepted.Keys.Any(id => !seen.ContainsKey(id)) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50, ct);
+        }
+
+        await stop.CancelAsync();
+        await watcher;
+        var missing = accepted.Keys.Count(id => !seen.ContainsKey(id));
+        if (missing > 0)
+        {
+            throw new TimeoutException($"{missing} of {orders} orders never appeared in the order history.");
+        }
+
+        // An order seen in a history read that began before its 202 arrived counts as 0 ms.
+        var lags = accepted.Select(a => Math.Max(0, (seen[a.Key] - a.Value) * 1000.0 / Stopwatch.Frequency)).Order().ToArray();
+        return new Dictionary<string, double>
+        {
+            ["history_lag_p50_ms"] = Percentile(lags, 0.50),
+            ["history_lag_p99_ms"] = Percentile(lags, 0.99),
+        };
+    }
+
+    private static double Percentile(double[] sorted, double p) => sorted[(int)Math.Min(sorted.Length - 1, Math.Ceiling(p * sorted.Length) - 1)];
+
+    private static async Task<string> Token(HttpClient http, string user)
+    {
+        using var response = await http.PostAsJsonAsync("auth/token", new { username = user, password = user + "-password" });
+        response.EnsureSuccessStatusCode();
+        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("accessToken").GetString()!;
+    }
+
+    private static async Task<HttpResponseMessage> Send(HttpClient http, HttpMethod method, string path, string token, object body)
+    {
+        using var request = new HttpRequestMessage(method, path) { Content = JsonContent.Create(body) };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        var response = await http.SendAsync(request);
+        response.EnsureSuccessStatusCode();
+        return response;
+    }
+
+    private static async Task<HttpResponseMessage> Get(HttpClient http, string path, string token)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        var response = await http.SendAsync(request);
+        response.EnsureSuccessStatusCode();
+        return response;
+    }
+}
