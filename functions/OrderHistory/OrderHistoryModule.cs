@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Serverless.BuildingBlocks.Data;
 using Serverless.BuildingBlocks.Hosting;
 using Serverless.BuildingBlocks.Messaging;
@@ -13,8 +14,8 @@ public static class OrderHistoryModule
     public const string Name = "order-history";
 
     /// <summary>
-    /// The query side (CQRS): its own store, fed only by events from Orders, Payments and Shipping
-    /// through its bus subscriptions, never by calls to them. It keeps answering while they are down.
+    /// The query side (CQRS): its own store, fed only by the change feeds of Orders, Payments and
+    /// Shipping (their events, never calls to their APIs). It keeps answering while they are down.
     /// </summary>
     public static IServiceCollection AddOrderHistory(this IServiceCollection services, IConfiguration configuration)
     {
@@ -22,12 +23,12 @@ public static class OrderHistoryModule
         services.AddMessaging(configuration);
         services.AddSingleton(_ => new SqliteDatabase(ServiceDefaults.SqlitePath(configuration, Name), HistoryProjection.Schema));
         services.AddSingleton<HistoryProjection>();
-        services.AddSubscriber<HistoryEventHandler>(configuration, Name, HistoryProjection.Sources);
         services.AddSingleton<HistoryRebuilder>();
         foreach (var source in HistoryProjection.Sources)
         {
             services.AddHttpClient(source, c => c.BaseAddress = ServiceDefaults.ServiceAddress(configuration, source))
                 .AddHttpMessageHandler<Serverless.BuildingBlocks.Auth.ServiceTokenHandler>();
+            services.AddSingleton<IHostedService>(sp => ActivatorUtilities.CreateInstance<SourceFeedConsumer>(sp, source));
         }
 
         return services;

@@ -8,6 +8,10 @@ using Spectre.Console;
 // A benchmark that throws is reported and skipped (its metrics absent); the exit code is then 1.
 var quick = args.Contains("--quick");
 IBenchmark[] benchmarks = [new EventStoreLoadBenchmark(), new BusThroughputBenchmark(), new HistoryLagBenchmark()];
+if (Environment.GetEnvironmentVariable("BENCH_ONLY") is { Length: > 0 } only)
+{
+    benchmarks = benchmarks.Where(b => b.GetType().Name.Contains(only, StringComparison.OrdinalIgnoreCase)).ToArray();
+}
 
 using var cancel = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };

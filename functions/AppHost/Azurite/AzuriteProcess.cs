@@ -25,7 +25,7 @@ public sealed class AzuriteOptions
 /// </summary>
 public sealed class AzuriteProcess : IAsyncDisposable
 {
-    private readonly Process? _process;
+    private Process? _process;
 
     private AzuriteProcess(Process? process) => _process = process;
 
@@ -115,6 +115,7 @@ public sealed class AzuriteProcess : IAsyncDisposable
         }
 
         _process?.Dispose();
+        _process = null;
     }
 
     [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]

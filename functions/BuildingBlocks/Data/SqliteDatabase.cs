@@ -11,6 +11,10 @@ public sealed class SqliteDatabase
 {
     private readonly string _connectionString;
 
+    // One writer at a time per database in this process: SQLite serializes writers anyway, and waiting
+    // here is far cheaper than SQLITE_BUSY retries. Readers are not blocked (WAL).
+    private readonly SemaphoreSlim _writer = new(1, 1);
+
     public SqliteDatabase(string path, string schema)
     {
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!);
@@ -40,10 +44,18 @@ public sealed class SqliteDatabase
     /// <summary>Runs <paramref name="work"/> in one write transaction (BEGIN IMMEDIATE) and commits it.</summary>
     public async Task<T> WriteAsync<T>(Func<SqliteConnection, SqliteTransaction, Task<T>> work)
     {
-        await using var connection = Open();
-        await using var transaction = connection.BeginTransaction(deferred: false);
-        var result = await work(connection, transaction);
-        await transaction.CommitAsync();
-        return result;
+        await _writer.WaitAsync();
+        try
+        {
+            await using var connection = Open();
+            await using var transaction = connection.BeginTransaction(deferred: false);
+            var result = await work(connection, transaction);
+            await transaction.CommitAsync();
+            return result;
+        }
+        finally
+        {
+            _writer.Release();
+        }
     }
 }

@@ -10,9 +10,11 @@ public sealed class BusTopology
     /// <summary>topic -> subscribers. Config <c>Bus:Topics:{topic}</c> = "a,b" overrides these defaults.</summary>
     public static readonly IReadOnlyDictionary<string, string[]> Defaults = new Dictionary<string, string[]>
     {
-        ["orders"] = ["order-history", "notifications"],
-        ["payments"] = ["order-history"],
-        ["shipping"] = ["order-history"],
+        // The order history reads the sources' change feeds directly (CQRS read model); the bus carries
+        // events to services that react to them. Payments' and shipping's topics have no subscriber yet.
+        ["orders"] = ["notifications"],
+        ["payments"] = [],
+        ["shipping"] = [],
     };
 
     public BusTopology(IConfiguration configuration)
@@ -62,18 +64,18 @@ public sealed class QueueMessageBus(QueueServiceClient queues, BusTopology topol
         }
     }
 
+    /// <summary>
+    /// Sends the whole batch concurrently (queues promise no order anyway; consumers must not need it).
+    /// Fails if any send fails, so the relay sends the batch again: at least once.
+    /// </summary>
     public async Task PublishAsync(IReadOnlyList<IntegrationEvent> events, CancellationToken cancellationToken)
     {
-        foreach (var e in events)
-        {
-            if (!topology.Topics.TryGetValue(e.Topic, out var subscribers))
-            {
-                continue;
-            }
-
-            var body = e.Serialize();
-            await Task.WhenAll(subscribers.Select(s => SendAsync(queues.GetQueueClient(BusTopology.QueueName(e.Topic, s)), body, cancellationToken)));
-        }
+        var sends = from e in events
+                    where topology.Topics.ContainsKey(e.Topic)
+                    let body = e.Serialize()
+                    from s in topology.Topics[e.Topic]
+                    select SendAsync(queues.GetQueueClient(BusTopology.QueueName(e.Topic, s)), body, cancellationToken);
+        await Task.WhenAll(sends.ToList());
     }
 
     /// <summary>Sends, creating the subscription's queue if it is not there (yet, or any more).</summary>

@@ -44,10 +44,8 @@ public sealed class SubscriptionProcessor<THandler>(
                 }
 
                 var messages = (await queue.ReceiveMessagesAsync(32, TimeSpan.FromSeconds(30), stoppingToken)).Value;
-                foreach (var message in messages)
-                {
-                    await HandleOne(queue, deadLetters, message, stoppingToken);
-                }
+                await Parallel.ForEachAsync(messages, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = stoppingToken },
+                    (message, ct) => new ValueTask(HandleOne(queue, deadLetters, message, ct)));
 
                 if (messages.Length == 0)
                 {

@@ -41,8 +41,6 @@ public sealed class HistoryProjection(SqliteDatabase db)
     /// <summary>Orders' own copies of the participants' facts: the participants' events tell those.</summary>
     private static readonly HashSet<string> TakenFromParticipants = ["PaymentCharged", "PaymentRefunded", "ShipmentBooked", "ShipmentCancelled"];
 
-    public Task ApplyAsync(IntegrationEvent e) => db.WriteAsync((c, t) => ApplyAsync(c, t, e));
-
     /// <summary>Applies one event at most once (the inbox record is in the same transaction).</summary>
     public static async Task<bool> ApplyAsync(SqliteConnection c, SqliteTransaction t, IntegrationEvent e)
     {
@@ -103,10 +101,4 @@ public sealed class HistoryProjection(SqliteDatabase db)
     }
 
     private static DateTimeOffset Parse(string value) => DateTimeOffset.Parse(value, System.Globalization.CultureInfo.InvariantCulture);
-}
-
-/// <summary>The history's bus subscriber: every event from its sources goes through the projection.</summary>
-public sealed class HistoryEventHandler(HistoryProjection projection) : IIntegrationEventHandler
-{
-    public Task HandleAsync(IntegrationEvent e, CancellationToken cancellationToken) => projection.ApplyAsync(e);
 }

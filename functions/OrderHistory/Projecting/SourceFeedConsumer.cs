@@ -1,0 +1,74 @@
+using System.Net.Http.Json;
+using Dapper;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Serverless.BuildingBlocks.Data;
+using Serverless.BuildingBlocks.Messaging;
+
+namespace Serverless.OrderHistory.Projecting;
+
+/// <summary>
+/// Feeds the read model from one source's change feed, like a Cosmos change feed processor on that
+/// service's container: reads after its own checkpoint, applies the batch and moves the checkpoint in
+/// the same transaction (so each change has exactly one effect), then polls again. Locally the feed
+/// is read over HTTP from the source (<c>GET /api/{source}/feed?after=N</c>), never its database.
+/// </summary>
+public sealed class SourceFeedConsumer(string source, IHttpClientFactory clients, SqliteDatabase db, ILogger<SourceFeedConsumer> logger) : BackgroundService
+{
+    public static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(50);
+
+    public string Checkpoint => "feed:" + source;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var http = clients.CreateClient(source);
+        var failures = 0;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                long after;
+                await using (var c = db.Open())
+                {
+                    after = await c.QuerySingleOrDefaultAsync<long?>("SELECT position FROM feed_checkpoints WHERE consumer = @Checkpoint", new { Checkpoint }) ?? 0;
+                }
+
+                var batch = await http.GetFromJsonAsync<List<FeedEntry>>($"api/{source}/feed?after={after}&max=200", IntegrationEvent.Json, stoppingToken) ?? [];
+                if (batch.Count > 0)
+                {
+                    await db.WriteAsync(async (c, t) =>
+                    {
+                        foreach (var entry in batch)
+                        {
+                            await HistoryProjection.ApplyAsync(c, t, entry.Event);
+                        }
+
+                        return await c.ExecuteAsync(
+                            """
+                            INSERT INTO feed_checkpoints (consumer, position, updated_at) VALUES (@Checkpoint, @position, @at)
+                            ON CONFLICT (consumer) DO UPDATE SET position = excluded.position, updated_at = excluded.updated_at
+                            """,
+                            new { Checkpoint, position = batch[^1].Position, at = DateTimeOffset.UtcNow.ToString("O") }, t);
+                    });
+                }
+
+                failures = 0;
+                if (batch.Count < 200)
+                {
+                    await Task.Delay(PollInterval, stoppingToken);
+                }
+            }
+            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+            {
+                // The source is down or unreachable: the history keeps answering from what it has.
+                failures++;
+                if (failures == 1 || failures % 30 == 0)
+                {
+                    logger.LogWarning("Order history cannot read the {Source} feed ({Failures} tries): {Error}", source, failures, ex.Message);
+                }
+
+                await Task.Delay(TimeSpan.FromSeconds(Math.Min(5, failures)), stoppingToken);
+            }
+        }
+    }
+}
