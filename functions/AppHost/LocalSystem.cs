@@ -16,6 +16,17 @@ namespace Serverless.AppHost;
 /// </summary>
 public sealed class LocalSystem : IAsyncDisposable
 {
+    /// <summary>
+    /// Records every span in-process, so ASP.NET Core, HttpClient, YARP and the messaging code create
+    /// activities and W3C trace context flows end to end (requests, saga calls, outbox messages).
+    /// The exporter (OpenTelemetry) comes with the tracing work; this only switches the spans on.
+    /// </summary>
+    private static readonly System.Diagnostics.ActivityListener Spans = new()
+    {
+        ShouldListenTo = _ => true,
+        Sample = (ref System.Diagnostics.ActivityCreationOptions<System.Diagnostics.ActivityContext> _) => System.Diagnostics.ActivitySamplingResult.AllData,
+    };
+
     private readonly List<IAsyncDisposable> _started = [];
     private readonly ILogger _logger;
 
@@ -25,6 +36,7 @@ public sealed class LocalSystem : IAsyncDisposable
 
     public static async Task<LocalSystem> StartAsync(string[] args, CancellationToken cancellationToken)
     {
+        System.Diagnostics.ActivitySource.AddActivityListener(Spans);
         var repoRoot = FindRepoRoot();
         var shared = new ConfigurationBuilder()
             .AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: false)

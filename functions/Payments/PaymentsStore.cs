@@ -93,7 +93,7 @@ public sealed class PaymentsStore(SqliteDatabase db, TimeProvider clock)
     private Task Publish(SqliteConnection c, SqliteTransaction t, Charge charge, string type) =>
         Outbox.AddAsync(c, t, IntegrationEvent.Create(Topic, type, charge.OrderId,
             new PaymentEvent(charge.OrderId, charge.CustomerId, Serverless.BuildingBlocks.Http.Money.FromCents(charge.AmountCents)),
-            clock.GetUtcNow(), messageId: $"payments:{charge.OrderId}:{type}"));
+            clock.GetUtcNow(), correlationId: charge.OrderId, causationId: charge.OrderId, messageId: $"payments:{charge.OrderId}:{type}"));
 
     private static async Task<Wallet?> FindWallet(SqliteConnection c, SqliteTransaction? t, string customerId)
     {

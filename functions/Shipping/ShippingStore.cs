@@ -83,7 +83,7 @@ public sealed class ShippingStore(SqliteDatabase db, ShippingPolicy policy, Time
     /// <summary>Shipping's own events, through its outbox in the same transaction as the shipment change.</summary>
     private Task Publish(Microsoft.Data.Sqlite.SqliteConnection c, Microsoft.Data.Sqlite.SqliteTransaction t, Shipment s, string type) =>
         Outbox.AddAsync(c, t, IntegrationEvent.Create(Topic, type, s.OrderId, new ShipmentEvent(s.OrderId, s.Carrier, s.TrackingNumber),
-            clock.GetUtcNow(), messageId: $"shipping:{s.OrderId}:{type}"));
+            clock.GetUtcNow(), correlationId: s.OrderId, causationId: s.OrderId, messageId: $"shipping:{s.OrderId}:{type}"));
 
     private static string TrackingNumber(string orderId) =>
         "LP" + Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(orderId)))[..12];

@@ -94,6 +94,33 @@ public sealed class EventFlowTests(SystemFixture system)
     }
 
     [Fact]
+    public async Task EveryOrderEvent_CarriesIdsAndTheCallersTraceContext()
+    {
+        var sku = SystemFixture.NewSku("trace");
+        await _shop.PutStockAsync(sku, 5, 1m);
+        await _shop.SetBalanceAsync("alice", 10m);
+        var traceId = Convert.ToHexString(Guid.NewGuid().ToByteArray()).ToLowerInvariant();
+
+        using var placed = await _shop.SendAsync(HttpMethod.Post, "api/orders", "alice", ShopClient.Order(sku, 1),
+            r => r.Headers.Add("traceparent", $"00-{traceId}-00f067aa0ba902b7-01"));
+        Assert.Equal(HttpStatusCode.Accepted, placed.StatusCode);
+        var orderId = (await placed.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("orderId").GetString()!;
+        await _shop.FinalAsync("alice", orderId);
+
+        var feed = (await Json("api/orders/feed?after=0&max=1000", "admin")).EnumerateArray()
+            .Select(e => e.GetProperty("event")).Where(e => e.GetProperty("subject").GetString() == orderId).ToList();
+        Assert.Equal("OrderPlaced", feed[0].GetProperty("type").GetString());
+        Assert.All(feed, e =>
+        {
+            Assert.False(string.IsNullOrEmpty(e.GetProperty("messageId").GetString()));
+            Assert.Equal(orderId, e.GetProperty("correlationId").GetString());
+            Assert.False(string.IsNullOrEmpty(e.GetProperty("traceParent").GetString()));
+        });
+        Assert.Contains(traceId, feed[0].GetProperty("traceParent").GetString(), StringComparison.Ordinal);
+        Assert.Equal(feed[0].GetProperty("messageId").GetString(), feed[1].GetProperty("causationId").GetString());
+    }
+
+    [Fact]
     public async Task DeadLetters_AreForAdminsOnly()
     {
         using var asCustomer = await _shop.SendAsync(HttpMethod.Get, "ops/dead-letters", "alice");

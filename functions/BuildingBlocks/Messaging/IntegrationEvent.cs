@@ -21,11 +21,15 @@ public sealed record IntegrationEvent(
 {
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
-    /// <summary>A new event about <paramref name="subject"/> (an order id), carrying the current trace context.</summary>
+    /// <summary>
+    /// A new event about <paramref name="subject"/> (an order id), carrying the current trace context.
+    /// The correlation id defaults to the subject: everything that happens to one order correlates.
+    /// The causation id names the message (or the order) that led to this one.
+    /// </summary>
     public static IntegrationEvent Create(string topic, string type, string subject, object data, DateTimeOffset at,
         string? correlationId = null, string? causationId = null, string? messageId = null) =>
         new(messageId ?? Guid.NewGuid().ToString("N"), topic, type, subject, at,
-            correlationId ?? Activity.Current?.TraceId.ToString() ?? subject, causationId,
+            correlationId ?? subject, causationId,
             Activity.Current?.Id, JsonSerializer.SerializeToElement(data, data.GetType(), Json));
 
     public string Serialize() => JsonSerializer.Serialize(this, Json);

@@ -134,7 +134,8 @@ public sealed class OrderEventStore(SqliteDatabase db, TimeProvider clock, IOpti
 
                 // The integration event goes out through the outbox, in this same transaction.
                 await Outbox.AddAsync(c, t, IntegrationEvent.Create(Topic, type, orderId,
-                    new OrderEventPublished(orderId, customerId, version, e), now, messageId: $"{orderId}:{version}"));
+                    new OrderEventPublished(orderId, customerId, version, e), now,
+                    correlationId: orderId, causationId: version > 1 ? $"{orderId}:{version - 1}" : null, messageId: $"{orderId}:{version}"));
 
                 if (snapshotDue)
                 {
