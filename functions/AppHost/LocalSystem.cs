@@ -102,6 +102,7 @@ public sealed class LocalSystem : IAsyncDisposable
         await new QueueMessageBus(new QueueServiceClient(azurite.ConnectionString, QueueMessageBus.ClientOptions), new BusTopology(busConfiguration))
             .EnsureQueuesAsync(cancellationToken);
 
+        var faults = new FaultSwitchboard(FunctionAppDefinition.All.Select(a => a.Name));
         _logger.LogInformation("[3/4] Function Apps: {Apps}", string.Join(", ", addresses.Select(a => $"{a.Key} {a.Value}")));
         foreach (var definition in FunctionAppDefinition.All)
         {
@@ -111,7 +112,7 @@ public sealed class LocalSystem : IAsyncDisposable
                 ["Auth:ClientSecret"] = configuration[$"LocalHost:ClientSecrets:{definition.Name}"],
             };
             var appConfiguration = new ConfigurationBuilder().AddConfiguration(configuration).AddInMemoryCollection(own).Build();
-            var app = FunctionAppHost.Build(definition, appConfiguration, addresses[definition.Name].Port, durable, ConfigureLogging);
+            var app = FunctionAppHost.Build(definition, appConfiguration, addresses[definition.Name].Port, durable, ConfigureLogging, faults.For(definition.Name));
             await app.StartAsync(cancellationToken);
             _started.Add(new StoppableApp(app));
         }
@@ -119,7 +120,7 @@ public sealed class LocalSystem : IAsyncDisposable
         var gatewayPort = int.TryParse(configuration["GATEWAY_PORT"], out var p) ? p : 8080;
         _logger.LogInformation("[4/4] Gateway on http://127.0.0.1:{Port}", gatewayPort);
         var gatewayConfiguration = new ConfigurationBuilder().AddConfiguration(configuration).AddInMemoryCollection(discovery).Build();
-        var gateway = GatewayApp.Build(gatewayConfiguration, gatewayPort, addresses, ConfigureLogging);
+        var gateway = GatewayApp.Build(gatewayConfiguration, gatewayPort, addresses, ConfigureLogging, faults, settingsFile);
         await gateway.StartAsync(cancellationToken);
         _started.Add(new StoppableApp(gateway));
         GatewayAddress = new Uri($"http://127.0.0.1:{gatewayPort}/");

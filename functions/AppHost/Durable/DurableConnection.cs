@@ -91,6 +91,11 @@ public sealed class DurableConnection(Uri address) : IDisposable
 
         public async Task<object?> RunAsync(TaskActivityContext context, object? input)
         {
+            if (services.GetService<Serverless.BuildingBlocks.Hosting.IServiceFaults>()?.Mode == Serverless.BuildingBlocks.Hosting.FaultMode.Down)
+            {
+                throw new InvalidOperationException("The service is down (fault switch): the activity fails and is retried.");
+            }
+
             await using var scope = services.CreateAsyncScope();
             return await FunctionInvoker.InvokeAsync(method, scope.ServiceProvider, p =>
                 p == _trigger ? input

@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.AspNetCore.Routing;
 using Serverless.BuildingBlocks.Auth;
 using Serverless.BuildingBlocks.Hosting;
 using Serverless.BuildingBlocks.Http;
@@ -48,7 +49,8 @@ public static class GatewayApp
         ("/api/notifications", "notifications", false),
     ];
 
-    public static WebApplication Build(IConfiguration configuration, int port, IReadOnlyDictionary<string, Uri> services, Action<ILoggingBuilder> logging)
+    public static WebApplication Build(IConfiguration configuration, int port, IReadOnlyDictionary<string, Uri> services, Action<ILoggingBuilder> logging,
+        LocalFunctions.FaultSwitchboard faults, string settingsFile)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = "Gateway", ContentRootPath = AppContext.BaseDirectory });
         builder.Configuration.Sources.Clear();
@@ -98,7 +100,7 @@ public static class GatewayApp
         app.Use(Authenticate);
         app.UseRateLimiter();
         app.MapGet("/health", (HttpContext context, IHttpClientFactory clients) => Health(context, clients, services));
-        MapOperations(app);
+        LocalOperations.Map(MapOperations(app), faults, settingsFile);
         app.MapReverseProxy();
         app.MapFallback(context => WriteProblem(context, StatusCodes.Status404NotFound, "Not found", $"No route for {context.Request.Path}."));
         return app;
@@ -158,7 +160,7 @@ public static class GatewayApp
     }
 
     /// <summary>Operations (admin only): the bus's dead letters, listed, replayed or purged.</summary>
-    private static void MapOperations(WebApplication app)
+    private static RouteGroupBuilder MapOperations(WebApplication app)
     {
         var ops = app.MapGroup("/ops").AddEndpointFilter(async (context, next) =>
             context.HttpContext.Items[CallerItem] is Caller { IsAdmin: true }
@@ -167,6 +169,7 @@ public static class GatewayApp
         ops.MapGet("/dead-letters", async (QueueMessageBus bus, CancellationToken ct) => Results.Ok(await bus.DeadLettersAsync(ct)));
         ops.MapPost("/dead-letters/replay", async (QueueMessageBus bus, CancellationToken ct) => Results.Ok(new { replayed = await bus.ReplayAsync(ct) }));
         ops.MapDelete("/dead-letters", async (QueueMessageBus bus, CancellationToken ct) => Results.Ok(new { purged = await bus.PurgeAsync(ct) }));
+        return ops;
     }
 
     private static string CallerKey(HttpContext context) =>

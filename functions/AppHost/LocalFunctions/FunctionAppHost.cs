@@ -9,6 +9,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask.Client;
 using Serverless.AppHost.Durable;
+using Serverless.BuildingBlocks.Hosting;
 using Serverless.BuildingBlocks.Http;
 
 namespace Serverless.AppHost.LocalFunctions;
@@ -21,8 +22,10 @@ namespace Serverless.AppHost.LocalFunctions;
 /// </summary>
 public static class FunctionAppHost
 {
-    public static WebApplication Build(FunctionAppDefinition definition, IConfiguration configuration, int port, DurableConnection? durable, Action<ILoggingBuilder> logging)
+    public static WebApplication Build(FunctionAppDefinition definition, IConfiguration configuration, int port, DurableConnection? durable, Action<ILoggingBuilder> logging,
+        IServiceFaults? faults = null)
     {
+        faults ??= new NoFaults();
         var catalog = FunctionCatalog.Discover(definition.Assembly);
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
         {
@@ -41,6 +44,7 @@ public static class FunctionAppHost
         logging(builder.Logging);
         builder.Services.AddMvcCore();
 
+        builder.Services.AddSingleton(faults);
         definition.Register(builder.Services, builder.Configuration);
 
         var usesDurable = catalog.Orchestrators.Count > 0 || catalog.Activities.Count > 0 ||
@@ -62,6 +66,7 @@ public static class FunctionAppHost
 
         var app = builder.Build();
         app.Use(ProblemOnUnhandledException);
+        app.Use((context, next) => ApplyFault(faults, definition.Name, context, next));
         app.MapGet("/health", async (HttpContext context) => await Health(context, usesDurable));
         foreach (var function in catalog.Http)
         {
@@ -142,6 +147,25 @@ public static class FunctionAppHost
 
         context.Response.StatusCode = healthy ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable;
         await context.Response.WriteAsJsonAsync(new { status = healthy ? "Healthy" : "Unhealthy" });
+    }
+
+    /// <summary>The local fault switch: <c>down</c> answers 503 to everything, <c>slow</c> answers 2 s late.</summary>
+    private static async Task ApplyFault(IServiceFaults faults, string service, HttpContext context, RequestDelegate next)
+    {
+        switch (faults.Mode)
+        {
+            case FaultMode.Down:
+                context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+                context.Response.Headers.RetryAfter = "5";
+                await context.Response.WriteAsJsonAsync(
+                    new ProblemDetails { Status = 503, Title = "Service unavailable", Detail = $"{service} is down (fault switch)." }, JsonBody.Options, Problems.ContentType);
+                return;
+            case FaultMode.Slow:
+                await Task.Delay(TimeSpan.FromSeconds(2), context.RequestAborted);
+                break;
+        }
+
+        await next(context);
     }
 
     /// <summary>An unhandled exception becomes a 500 problem without a stack trace (it is logged).</summary>

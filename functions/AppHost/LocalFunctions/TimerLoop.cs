@@ -16,6 +16,11 @@ public sealed class TimerLoop(TimerFunction timer, IServiceProvider services, IL
         using var ticks = new PeriodicTimer(timer.Period);
         do
         {
+            if (services.GetService<Serverless.BuildingBlocks.Hosting.IServiceFaults>()?.Mode == Serverless.BuildingBlocks.Hosting.FaultMode.Down)
+            {
+                continue;
+            }
+
             try
             {
                 await using var scope = services.CreateAsyncScope();

@@ -58,6 +58,20 @@ public sealed class TokenValidator(ISigningKeySource keys, IOptions<AuthOptions>
             : new AuthResult(caller, null);
     }
 
+    /// <summary>Authorizes, then reads the JSON body: the caller and body, or the first problem (401/403, 400, 413).</summary>
+    public async Task<(Caller? Caller, T? Body, IActionResult? Problem)> AuthorizeAndReadAsync<T>(HttpRequest request, params string[] allowedRoles)
+        where T : class
+    {
+        var (caller, denied) = await AuthorizeAsync(request, allowedRoles);
+        if (denied is not null)
+        {
+            return (caller, null, denied);
+        }
+
+        var (body, problem) = await JsonBody.ReadAsync<T>(request, request.HttpContext.RequestAborted);
+        return (caller, body, problem);
+    }
+
     private async Task<TokenValidationResult> ValidateWithKeysAsync(string token, bool refresh, CancellationToken cancellationToken)
     {
         IReadOnlyCollection<SecurityKey> signingKeys;

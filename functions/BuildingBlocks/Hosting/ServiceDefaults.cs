@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Serverless.BuildingBlocks.Auth;
 
 namespace Serverless.BuildingBlocks.Hosting;
@@ -14,6 +15,7 @@ public static class ServiceDefaults
     {
         services.AddOptions<AuthOptions>().Bind(configuration.GetSection(AuthOptions.Section));
         services.AddSingleton(TimeProvider.System);
+        services.TryAddSingleton<IServiceFaults, NoFaults>();
         services.AddSingleton<TokenValidator>();
         services.AddSingleton<ISigningKeySource, JwksSigningKeySource>();
         services.AddSingleton<ServiceTokenProvider>();

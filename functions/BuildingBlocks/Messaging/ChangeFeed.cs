@@ -48,7 +48,8 @@ public sealed class ChangeFeed(SqliteDatabase db, TimeProvider clock)
 
 /// <summary>Reads a change feed from its checkpoint in batches, hands each batch over, then moves the checkpoint.</summary>
 public sealed class ChangeFeedProcessor(
-    string consumer, ChangeFeed feed, Func<IReadOnlyList<FeedEntry>, CancellationToken, Task> handle, ILogger logger, TimeSpan? pollInterval = null) : BackgroundService
+    string consumer, ChangeFeed feed, Func<IReadOnlyList<FeedEntry>, CancellationToken, Task> handle, ILogger logger, TimeSpan? pollInterval = null,
+    Hosting.IServiceFaults? faults = null) : BackgroundService
 {
     public const int BatchSize = 100;
     private readonly TimeSpan _poll = pollInterval ?? TimeSpan.FromMilliseconds(50);
@@ -58,6 +59,12 @@ public sealed class ChangeFeedProcessor(
         var failures = 0;
         while (!stoppingToken.IsCancellationRequested)
         {
+            if (faults?.Mode == Hosting.FaultMode.Down)
+            {
+                await Task.Delay(_poll, stoppingToken);
+                continue;
+            }
+
             try
             {
                 var batch = await feed.ReadAsync(await feed.CheckpointAsync(consumer), BatchSize);

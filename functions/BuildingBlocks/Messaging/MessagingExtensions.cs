@@ -40,7 +40,7 @@ public static class MessagingExtensions
             var bus = sp.GetRequiredService<IMessageBus>();
             return new ChangeFeedProcessor("bus-relay", sp.GetRequiredService<ChangeFeed>(),
                 (batch, ct) => bus.PublishAsync(batch.Select(b => b.Event).ToList(), ct),
-                sp.GetRequiredService<ILoggerFactory>().CreateLogger("OutboxRelay"));
+                sp.GetRequiredService<ILoggerFactory>().CreateLogger("OutboxRelay"), faults: sp.GetService<Hosting.IServiceFaults>());
         });
         return services;
     }
@@ -57,7 +57,7 @@ public static class MessagingExtensions
 
         foreach (var topic in topics)
         {
-            services.AddSingleton<IHostedService>(sp => ActivatorUtilities.CreateInstance<SubscriptionProcessor<THandler>>(sp, topic, subscriber));
+            services.AddSingleton<IHostedService>(sp => ActivatorUtilities.CreateInstance<SubscriptionProcessor<THandler>>(sp, topic, subscriber, sp.GetRequiredService<Hosting.IServiceFaults>()));
         }
 
         return services;

@@ -20,7 +20,8 @@ public interface IIntegrationEventHandler
 /// to the subscription's dead-letter queue with the reason.
 /// </summary>
 public sealed class SubscriptionProcessor<THandler>(
-    string topic, string subscriber, QueueServiceClient queues, BusTopology topology, IServiceProvider services, ILogger<SubscriptionProcessor<THandler>> logger)
+    string topic, string subscriber, QueueServiceClient queues, BusTopology topology, IServiceProvider services, ILogger<SubscriptionProcessor<THandler>> logger,
+    Hosting.IServiceFaults? faults = null)
     : BackgroundService
     where THandler : IIntegrationEventHandler
 {
@@ -34,6 +35,12 @@ public sealed class SubscriptionProcessor<THandler>(
         var ready = false;
         while (!stoppingToken.IsCancellationRequested)
         {
+            if (faults?.Mode == Hosting.FaultMode.Down)
+            {
+                await Task.Delay(Idle, stoppingToken);
+                continue;
+            }
+
             try
             {
                 if (!ready)

@@ -19,13 +19,7 @@ public sealed class ItemFunctions(InventoryStore store, TokenValidator auth)
     public async Task<IActionResult> PutItem(
         [HttpTrigger(AuthorizationLevel.Anonymous, "put", Route = "api/inventory/{sku}")] HttpRequest request, string sku)
     {
-        var (_, denied) = await auth.AuthorizeAsync(request, Roles.Admin);
-        if (denied is not null)
-        {
-            return denied;
-        }
-
-        var (body, problem) = await JsonBody.ReadAsync<PutItemRequest>(request, request.HttpContext.RequestAborted);
+        var (_, body, problem) = await auth.AuthorizeAndReadAsync<PutItemRequest>(request, Roles.Admin);
         if (problem is not null)
         {
             return problem;

@@ -17,13 +17,7 @@ public sealed class ReservationFunctions(InventoryStore store, TokenValidator au
     public async Task<IActionResult> Reserve(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/inventory/reservations")] HttpRequest request)
     {
-        var (_, denied) = await auth.AuthorizeAsync(request, Roles.Service, Roles.Admin);
-        if (denied is not null)
-        {
-            return denied;
-        }
-
-        var (body, problem) = await JsonBody.ReadAsync<ReserveRequest>(request, request.HttpContext.RequestAborted);
+        var (_, body, problem) = await auth.AuthorizeAndReadAsync<ReserveRequest>(request, Roles.Service, Roles.Admin);
         if (problem is not null)
         {
             return problem;

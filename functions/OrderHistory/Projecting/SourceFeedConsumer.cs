@@ -3,6 +3,7 @@ using Dapper;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Serverless.BuildingBlocks.Data;
+using Serverless.BuildingBlocks.Hosting;
 using Serverless.BuildingBlocks.Messaging;
 
 namespace Serverless.OrderHistory.Projecting;
@@ -13,7 +14,7 @@ namespace Serverless.OrderHistory.Projecting;
 /// the same transaction (so each change has exactly one effect), then polls again. Locally the feed
 /// is read over HTTP from the source (<c>GET /api/{source}/feed?after=N</c>), never its database.
 /// </summary>
-public sealed class SourceFeedConsumer(string source, IHttpClientFactory clients, SqliteDatabase db, ILogger<SourceFeedConsumer> logger) : BackgroundService
+public sealed class SourceFeedConsumer(string source, IHttpClientFactory clients, SqliteDatabase db, IServiceFaults faults, ILogger<SourceFeedConsumer> logger) : BackgroundService
 {
     public static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(50);
 
@@ -25,6 +26,12 @@ public sealed class SourceFeedConsumer(string source, IHttpClientFactory clients
         var failures = 0;
         while (!stoppingToken.IsCancellationRequested)
         {
+            if (faults.Mode == FaultMode.Down)
+            {
+                await Task.Delay(PollInterval, stoppingToken);
+                continue;
+            }
+
             try
             {
                 long after;

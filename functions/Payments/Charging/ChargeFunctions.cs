@@ -20,13 +20,7 @@ public sealed class ChargeFunctions(PaymentsStore store, TokenValidator auth)
     public async Task<IActionResult> Charge(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/payments/charges")] HttpRequest request)
     {
-        var (_, denied) = await auth.AuthorizeAsync(request, Roles.Service, Roles.Admin);
-        if (denied is not null)
-        {
-            return denied;
-        }
-
-        var (body, problem) = await JsonBody.ReadAsync<ChargeRequest>(request, request.HttpContext.RequestAborted);
+        var (_, body, problem) = await auth.AuthorizeAndReadAsync<ChargeRequest>(request, Roles.Service, Roles.Admin);
         if (problem is not null)
         {
             return problem;

@@ -19,13 +19,7 @@ public sealed class AccountFunctions(PaymentsStore store, TokenValidator auth)
     public async Task<IActionResult> PutAccount(
         [HttpTrigger(AuthorizationLevel.Anonymous, "put", Route = "api/payments/accounts/{customerId}")] HttpRequest request, string customerId)
     {
-        var (_, denied) = await auth.AuthorizeAsync(request, Roles.Admin);
-        if (denied is not null)
-        {
-            return denied;
-        }
-
-        var (body, problem) = await JsonBody.ReadAsync<PutAccountRequest>(request, request.HttpContext.RequestAborted);
+        var (_, body, problem) = await auth.AuthorizeAndReadAsync<PutAccountRequest>(request, Roles.Admin);
         if (problem is not null)
         {
             return problem;

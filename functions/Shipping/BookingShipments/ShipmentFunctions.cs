@@ -20,13 +20,7 @@ public sealed class ShipmentFunctions(ShippingStore store, TokenValidator auth)
     public async Task<IActionResult> Book(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/shipping/shipments")] HttpRequest request)
     {
-        var (_, denied) = await auth.AuthorizeAsync(request, Roles.Service, Roles.Admin);
-        if (denied is not null)
-        {
-            return denied;
-        }
-
-        var (body, problem) = await JsonBody.ReadAsync<BookRequest>(request, request.HttpContext.RequestAborted);
+        var (_, body, problem) = await auth.AuthorizeAndReadAsync<BookRequest>(request, Roles.Service, Roles.Admin);
         if (problem is not null)
         {
             return problem;

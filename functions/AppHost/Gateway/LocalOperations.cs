@@ -1,0 +1,100 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Serverless.AppHost.LocalFunctions;
+using Serverless.BuildingBlocks.Hosting;
+using Serverless.BuildingBlocks.Http;
+
+namespace Serverless.AppHost.Gateway;
+
+/// <summary>
+/// Operations that exist in local mode only: fault switches per service and writes to the local
+/// config store (the watched settings file every service reads at run time).
+/// </summary>
+public static class LocalOperations
+{
+    private static readonly Lock SettingsLock = new();
+
+    public static void Map(RouteGroupBuilder ops, FaultSwitchboard faults, string settingsFile)
+    {
+        ops.MapPut("/faults/{service}", async (string service, HttpRequest request) =>
+        {
+            var value = await ReadString(request, "mode");
+            if (value.Problem is not null)
+            {
+                return value.Problem;
+            }
+
+            if (!Enum.TryParse<FaultMode>(value.Text, ignoreCase: true, out var mode) || !Enum.IsDefined(mode) || int.TryParse(value.Text, out _))
+            {
+                return Results.ValidationProblem(new Dictionary<string, string[]> { ["mode"] = ["mode must be \"down\", \"slow\" or \"none\"."] });
+            }
+
+            return faults.TrySet(service, mode)
+                ? Results.NoContent()
+                : Results.Problem(statusCode: 404, title: "Not found", detail: $"No service '{service}'. Services: {string.Join(", ", faults.Services)}.");
+        });
+
+        ops.MapPut("/config/{key}", async (string key, HttpRequest request) =>
+        {
+            var value = await ReadString(request, "value");
+            if (value.Problem is not null)
+            {
+                return value.Problem;
+            }
+
+            var segments = key.Split(':');
+            if (segments.Any(s => s.Length == 0 || !s.All(ch => char.IsAsciiLetterOrDigit(ch) || ch is '_' or '-' or '.')))
+            {
+                return Results.ValidationProblem(new Dictionary<string, string[]> { ["key"] = ["key is ':'-separated names of letters, digits, '_', '-' or '.'."] });
+            }
+
+            Write(settingsFile, segments, value.Text!);
+            return Results.NoContent();
+        });
+    }
+
+    /// <summary>Sets one value in the settings file, replacing the file whole so a reader never sees half of it.</summary>
+    public static void Write(string settingsFile, string[] segments, string value)
+    {
+        lock (SettingsLock)
+        {
+            var root = File.Exists(settingsFile) && JsonNode.Parse(File.ReadAllText(settingsFile)) is JsonObject existing ? existing : new JsonObject();
+            var node = root;
+            foreach (var segment in segments[..^1])
+            {
+                if (node[segment] is not JsonObject child)
+                {
+                    child = new JsonObject();
+                    node[segment] = child;
+                }
+
+                node = child;
+            }
+
+            node[segments[^1]] = value;
+            var temp = settingsFile + ".tmp";
+            File.WriteAllText(temp, root.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+            File.Move(temp, settingsFile, overwrite: true);
+        }
+    }
+
+    private static async Task<(string? Text, IResult? Problem)> ReadString(HttpRequest request, string field)
+    {
+        try
+        {
+            var body = await JsonSerializer.DeserializeAsync<JsonElement>(request.Body, JsonBody.Options, request.HttpContext.RequestAborted);
+            if (body.ValueKind == JsonValueKind.Object && body.TryGetProperty(field, out var value) && value.ValueKind == JsonValueKind.String)
+            {
+                return (value.GetString(), null);
+            }
+        }
+        catch (JsonException)
+        {
+        }
+
+        return (null, Results.ValidationProblem(new Dictionary<string, string[]> { [field] = [$"A JSON body with a string \"{field}\" is required."] }));
+    }
+}

@@ -1,0 +1,127 @@
+using System.Diagnostics;
+using System.Net;
+
+namespace Serverless.EndToEndTests;
+
+/// <summary>The local-mode operations of API.md: fault switches and the config store, and what they prove.</summary>
+[Collection("system")]
+public sealed class LocalOperationsTests(SystemFixture system)
+{
+    private readonly ShopClient _shop = system.Shop;
+
+    [Fact]
+    public async Task FaultSwitch_IsForAdmins_KnowsItsServices_AndItsModes()
+    {
+        using var customer = await _shop.SendAsync(HttpMethod.Put, "ops/faults/payments", "alice", new { mode = "down" });
+        using var unknown = await _shop.SendAsync(HttpMethod.Put, "ops/faults/billing", "admin", new { mode = "down" });
+        using var badMode = await _shop.SendAsync(HttpMethod.Put, "ops/faults/payments", "admin", new { mode = "broken" });
+        using var anonymous = await _shop.SendAsync(HttpMethod.Put, "ops/faults/payments", null, new { mode = "down" });
+
+        Assert.Equal(HttpStatusCode.Forbidden, customer.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, badMode.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+        Assert.Equal(100m, await SetAndReadBalance(100m)); // payments was never switched off
+    }
+
+    [Fact]
+    public async Task PaymentsDown_OrderIsStillAccepted_HistoryKeepsAnswering_AndTheOrderCompletesOnceItIsBack()
+    {
+        var sku = SystemFixture.NewSku("later");
+        await _shop.PutStockAsync(sku, 5, 10m);
+        await _shop.SetBalanceAsync("bob", 50m);
+        await SetFault("payments", "down");
+        string orderId;
+        try
+        {
+            using var direct = await _shop.SendAsync(HttpMethod.Get, "api/payments/accounts/bob", "bob");
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, direct.StatusCode);
+
+            // Accepted while payments is down, and it waits rather than fails
+            orderId = await _shop.PlaceAsync("bob", ShopClient.Order(sku, 1));
+            var deadline = DateTime.UtcNow.AddSeconds(4);
+            while (DateTime.UtcNow < deadline)
+            {
+                Assert.Equal("Pending", (await _shop.OrderAsync("bob", orderId)).Status);
+                await Task.Delay(250);
+            }
+
+            using var history = await _shop.SendAsync(HttpMethod.Get, "api/order-history", "bob");
+            Assert.Equal(HttpStatusCode.OK, history.StatusCode);
+        }
+        finally
+        {
+            await SetFault("payments", "none");
+        }
+
+        var order = await _shop.FinalAsync("bob", orderId, TimeSpan.FromSeconds(60));
+        Assert.Equal("Confirmed", order.Status);
+        Assert.Equal(40m, await _shop.BalanceAsync("bob"));
+    }
+
+    [Fact]
+    public async Task SlowService_AnswersTwoSecondsLate()
+    {
+        await SetFault("inventory", "slow");
+        try
+        {
+            var clock = Stopwatch.StartNew();
+            using var response = await _shop.SendAsync(HttpMethod.Get, "api/inventory/X-1", "admin");
+            Assert.True(clock.Elapsed >= TimeSpan.FromSeconds(2), $"answered after {clock.Elapsed}");
+        }
+        finally
+        {
+            await SetFault("inventory", "none");
+        }
+    }
+
+    [Fact]
+    public async Task ConfigStoreWrite_TakesEffectWithoutRestart()
+    {
+        var sku = SystemFixture.NewSku("config");
+        await _shop.PutStockAsync(sku, 10, 1m);
+        await _shop.SetBalanceAsync("alice", 100m);
+        using var customer = await _shop.SendAsync(HttpMethod.Put, "ops/config/Shipping:SupportedCountries", "alice", new { value = "ZZ" });
+        Assert.Equal(HttpStatusCode.Forbidden, customer.StatusCode);
+
+        await SetConfig("KR,US,GB,DE,FR,JP,ZZ");
+        try
+        {
+            // The watched file reloads within a moment; until then a ZZ order may still be refused.
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            while (true)
+            {
+                var order = await _shop.FinalAsync("alice", await _shop.PlaceAsync("alice", ShopClient.Order(sku, 1, country: "ZZ")));
+                if (order.Status == "Confirmed")
+                {
+                    break;
+                }
+
+                Assert.Equal("ShippingUnavailable", order.CancellationReason);
+                Assert.True(DateTime.UtcNow < deadline, "The new configuration never took effect.");
+            }
+        }
+        finally
+        {
+            await SetConfig("KR,US,GB,DE,FR,JP");
+        }
+    }
+
+    private async Task SetFault(string service, string mode)
+    {
+        using var response = await _shop.SendAsync(HttpMethod.Put, $"ops/faults/{service}", "admin", new { mode });
+        Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
+    }
+
+    private async Task SetConfig(string countries)
+    {
+        using var response = await _shop.SendAsync(HttpMethod.Put, "ops/config/Shipping:SupportedCountries", "admin", new { value = countries });
+        Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
+    }
+
+    private async Task<decimal> SetAndReadBalance(decimal balance)
+    {
+        await _shop.SetBalanceAsync("alice", balance);
+        return await _shop.BalanceAsync("alice");
+    }
+}
