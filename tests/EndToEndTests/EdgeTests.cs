@@ -24,7 +24,7 @@ public sealed class EdgeTests(SystemFixture system)
         var body = await response.Content.ReadFromJsonAsync<JsonElement>();
         Assert.Equal("Healthy", body.GetProperty("status").GetString());
         var services = body.GetProperty("services").EnumerateObject().Select(p => p.Name).Order().ToArray();
-        Assert.Equal(["identity", "inventory", "notifications", "order-history", "orders", "payments", "shipping"], services);
+        Assert.Equal(["identity", "inventory", "mobile-bff", "notifications", "order-history", "orders", "payments", "shipping", "web-bff"], services);
     }
 
     [Theory]

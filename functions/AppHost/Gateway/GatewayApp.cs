@@ -47,6 +47,8 @@ public static class GatewayApp
         ("/api/order-history", "order-history", false),
         ("/api/notifications/{**rest}", "notifications", false),
         ("/api/notifications", "notifications", false),
+        ("/bff/web/{**rest}", "web-bff", false),
+        ("/bff/mobile/{**rest}", "mobile-bff", false),
     ];
 
     public static WebApplication Build(IConfiguration configuration, int port, IReadOnlyDictionary<string, Uri> services, Action<ILoggingBuilder> logging,
@@ -139,7 +141,7 @@ public static class GatewayApp
     private static async Task Authenticate(HttpContext context, RequestDelegate next)
     {
         var path = context.Request.Path;
-        if (!path.StartsWithSegments("/api") && !path.StartsWithSegments("/ops"))
+        if (!path.StartsWithSegments("/api") && !path.StartsWithSegments("/ops") && !path.StartsWithSegments("/bff"))
         {
             await next(context);
             return;

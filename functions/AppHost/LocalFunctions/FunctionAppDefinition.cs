@@ -3,6 +3,8 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Serverless.Identity;
 using Serverless.Inventory;
+using Serverless.MobileBff;
+using Serverless.WebBff;
 using Serverless.Notifications;
 using Serverless.OrderHistory;
 using Serverless.Orders;
@@ -24,5 +26,7 @@ public sealed record FunctionAppDefinition(string Name, Assembly Assembly, Actio
         new("orders", typeof(OrdersModule).Assembly, (s, c) => s.AddOrders(c)),
         new("order-history", typeof(OrderHistoryModule).Assembly, (s, c) => s.AddOrderHistory(c)),
         new("notifications", typeof(NotificationsModule).Assembly, (s, c) => s.AddNotifications(c)),
+        new("web-bff", typeof(WebBffModule).Assembly, (s, c) => s.AddWebBff(c)),
+        new("mobile-bff", typeof(MobileBffModule).Assembly, (s, c) => s.AddMobileBff(c)),
     ];
 }

@@ -1,0 +1,131 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+
+namespace Serverless.EndToEndTests;
+
+/// <summary>Back ends for front ends: API composition with circuit breakers and fallback, and a slim mobile list.</summary>
+[Collection("system")]
+public sealed class BffTests(SystemFixture system)
+{
+    private readonly ShopClient _shop = system.Shop;
+
+    [Fact]
+    public async Task WebOrderPage_ComposesOrderPaymentAndShipment()
+    {
+        var orderId = await ConfirmedOrder("alice");
+
+        var page = await Page("alice", orderId);
+
+        Assert.Equal(orderId, page.GetProperty("order").GetProperty("orderId").GetString());
+        Assert.Equal("Confirmed", page.GetProperty("order").GetProperty("status").GetString());
+        Assert.Equal("Charged", page.GetProperty("payment").GetProperty("status").GetString());
+        Assert.Equal(6m, page.GetProperty("payment").GetProperty("amount").GetDecimal());
+        Assert.Equal("Booked", page.GetProperty("shipment").GetProperty("status").GetString());
+        Assert.False(string.IsNullOrEmpty(page.GetProperty("shipment").GetProperty("trackingNumber").GetString()));
+        Assert.Empty(page.GetProperty("degraded").EnumerateArray());
+    }
+
+    [Fact]
+    public async Task WebOrderPage_OfAnotherCustomersOrder_Is404()
+    {
+        var orderId = await ConfirmedOrder("alice");
+
+        using var response = await _shop.SendAsync(HttpMethod.Get, $"bff/web/orders/{orderId}", "bob");
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task PaymentsDown_PageStillAnswers200Fast_WithPaymentNullAndDegraded_AndTheBreakerOpensThenClosesAgain()
+    {
+        var orderId = await ConfirmedOrder("alice");
+        await SetFault("payments", "down");
+        try
+        {
+            // Composition degrades, fast
+            var clock = Stopwatch.StartNew();
+            var page = await Page("alice", orderId);
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(2), $"took {clock.Elapsed}");
+            Assert.Equal(JsonValueKind.Null, page.GetProperty("payment").ValueKind);
+            Assert.Equal(["payments"], page.GetProperty("degraded").EnumerateArray().Select(d => d.GetString()));
+            Assert.Equal("Booked", page.GetProperty("shipment").GetProperty("status").GetString());
+
+            // Failures open the payments circuit; then the fallback answers without calling payments at all
+            await Eventually(async () => (await Circuits()).GetProperty("payments").GetString() == "open", async () => await Page("alice", orderId));
+            clock.Restart();
+            page = await Page("alice", orderId);
+            Assert.True(clock.Elapsed < TimeSpan.FromMilliseconds(500), $"open circuit answered after {clock.Elapsed}");
+            Assert.Equal(["payments"], page.GetProperty("degraded").EnumerateArray().Select(d => d.GetString()));
+            Assert.Equal("closed", (await Circuits()).GetProperty("shipping").GetString());
+        }
+        finally
+        {
+            await SetFault("payments", "none");
+        }
+
+        // Once payments is back, a trial call after the break closes the circuit again
+        await Eventually(async () => (await Circuits()).GetProperty("payments").GetString() == "closed", async () => await Page("alice", orderId));
+        var healed = await Page("alice", orderId);
+        Assert.Empty(healed.GetProperty("degraded").EnumerateArray());
+        Assert.Equal("Charged", healed.GetProperty("payment").GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task MobileOrders_AreTheCallersOwn_Slim_NewestFirst()
+    {
+        var first = await ConfirmedOrder("bob");
+        var second = await ConfirmedOrder("bob");
+
+        using var response = await _shop.SendAsync(HttpMethod.Get, "bff/mobile/orders", "bob");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var orders = (await response.Content.ReadFromJsonAsync<JsonElement>()).EnumerateArray().ToList();
+
+        Assert.Equal([second, first], orders.Select(o => o.GetProperty("orderId").GetString()).Where(id => id == first || id == second));
+        Assert.All(orders, o => Assert.Equal(["orderId", "status", "total"], o.EnumerateObject().Select(p => p.Name).Order()));
+        Assert.Equal((await _shop.OrdersAsync("bob")).Count, orders.Count);
+    }
+
+    private async Task<string> ConfirmedOrder(string user)
+    {
+        var sku = SystemFixture.NewSku("bff");
+        await _shop.PutStockAsync(sku, 5, 3m);
+        await _shop.SetBalanceAsync(user, 100m);
+        var orderId = await _shop.PlaceAsync(user, ShopClient.Order(sku, 2));
+        Assert.Equal("Confirmed", (await _shop.FinalAsync(user, orderId)).Status);
+        return orderId;
+    }
+
+    private async Task<JsonElement> Page(string user, string orderId)
+    {
+        using var response = await _shop.SendAsync(HttpMethod.Get, $"bff/web/orders/{orderId}", user);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return await response.Content.ReadFromJsonAsync<JsonElement>();
+    }
+
+    private async Task<JsonElement> Circuits()
+    {
+        using var response = await _shop.SendAsync(HttpMethod.Get, "bff/web/circuits", "admin");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return await response.Content.ReadFromJsonAsync<JsonElement>();
+    }
+
+    private async Task SetFault(string service, string mode)
+    {
+        using var response = await _shop.SendAsync(HttpMethod.Put, $"ops/faults/{service}", "admin", new { mode });
+        Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
+    }
+
+    /// <summary>Repeats <paramref name="act"/> until <paramref name="condition"/> holds, or fails at the deadline.</summary>
+    private static async Task Eventually(Func<Task<bool>> condition, Func<Task> act)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "The circuit did not reach the expected state in time.");
+            await act();
+            await Task.Delay(200);
+        }
+    }
+}
