@@ -24,6 +24,7 @@ public static class OrderHistoryModule
         services.AddSingleton(_ => new SqliteDatabase(ServiceDefaults.SqlitePath(configuration, Name), HistoryProjection.Schema));
         services.AddSingleton<HistoryProjection>();
         services.AddSingleton<HistoryRebuilder>();
+        services.AddSingleton<ProjectionLag>();
         foreach (var source in HistoryProjection.Sources)
         {
             services.AddHttpClient(source, c => c.BaseAddress = ServiceDefaults.ServiceAddress(configuration, source))

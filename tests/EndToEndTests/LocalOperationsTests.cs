@@ -107,6 +107,48 @@ public sealed class LocalOperationsTests(SystemFixture system)
         }
     }
 
+    [Fact]
+    public async Task OpsStatus_ShowsHealthCircuitsSagasDeadLettersAndLag_ToAdminsOnly()
+    {
+        var sku = SystemFixture.NewSku("status");
+        await _shop.PutStockAsync(sku, 5, 1m);
+        await _shop.SetBalanceAsync("alice", 10m);
+        await _shop.FinalAsync("alice", await _shop.PlaceAsync("alice", ShopClient.Order(sku, 1)));
+        using var customer = await _shop.SendAsync(HttpMethod.Get, "ops/status", "alice");
+        Assert.Equal(HttpStatusCode.Forbidden, customer.StatusCode);
+
+        var status = await Status();
+        var services = status.GetProperty("services");
+        Assert.All(["identity", "inventory", "payments", "shipping", "orders", "order-history", "notifications"], name =>
+        {
+            Assert.True(services.GetProperty(name).GetProperty("healthy").GetBoolean(), name);
+            Assert.Equal("closed", services.GetProperty(name).GetProperty("circuit").GetString());
+        });
+        var sagas = status.GetProperty("sagas");
+        var total = sagas.GetProperty("Pending").GetInt32() + sagas.GetProperty("Confirmed").GetInt32() + sagas.GetProperty("Cancelled").GetInt32();
+        Assert.True(sagas.GetProperty("Confirmed").GetInt32() >= 1);
+        Assert.Equal(total, (await _shop.OrdersAsync("alice")).Count + (await _shop.OrdersAsync("bob")).Count);
+        Assert.True(status.GetProperty("deadLetters").GetInt32() >= 0);
+        Assert.True(status.GetProperty("projectionLagMs").GetDouble() >= 0);
+
+        await SetFault("shipping", "down");
+        try
+        {
+            Assert.False((await Status()).GetProperty("services").GetProperty("shipping").GetProperty("healthy").GetBoolean());
+        }
+        finally
+        {
+            await SetFault("shipping", "none");
+        }
+    }
+
+    private async Task<System.Text.Json.JsonElement> Status()
+    {
+        using var response = await _shop.SendAsync(HttpMethod.Get, "ops/status", "admin");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return await System.Net.Http.Json.HttpContentJsonExtensions.ReadFromJsonAsync<System.Text.Json.JsonElement>(response.Content);
+    }
+
     private async Task SetFault(string service, string mode)
     {
         using var response = await _shop.SendAsync(HttpMethod.Put, $"ops/faults/{service}", "admin", new { mode });

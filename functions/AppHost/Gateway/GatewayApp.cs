@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net;
+using System.Net.Http.Json;
 using System.Text.Json;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Builder;
@@ -102,7 +103,7 @@ public static class GatewayApp
         app.Use(Authenticate);
         app.UseRateLimiter();
         app.MapGet("/health", (HttpContext context, IHttpClientFactory clients) => Health(context, clients, services));
-        LocalOperations.Map(MapOperations(app), faults, settingsFile);
+        LocalOperations.Map(MapOperations(app, services), faults, settingsFile);
         app.MapReverseProxy();
         app.MapFallback(context => WriteProblem(context, StatusCodes.Status404NotFound, "Not found", $"No route for {context.Request.Path}."));
         return app;
@@ -162,16 +163,73 @@ public static class GatewayApp
     }
 
     /// <summary>Operations (admin only): the bus's dead letters, listed, replayed or purged.</summary>
-    private static RouteGroupBuilder MapOperations(WebApplication app)
+    private static RouteGroupBuilder MapOperations(WebApplication app, IReadOnlyDictionary<string, Uri> services)
     {
         var ops = app.MapGroup("/ops").AddEndpointFilter(async (context, next) =>
             context.HttpContext.Items[CallerItem] is Caller { IsAdmin: true }
                 ? await next(context)
                 : Results.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden", detail: "Operations are for admins."));
+        ops.MapGet("/status", (HttpContext context, IHttpClientFactory clients, QueueMessageBus bus) => Status(context, clients, bus, services));
         ops.MapGet("/dead-letters", async (QueueMessageBus bus, CancellationToken ct) => Results.Ok(await bus.DeadLettersAsync(ct)));
         ops.MapPost("/dead-letters/replay", async (QueueMessageBus bus, CancellationToken ct) => Results.Ok(new { replayed = await bus.ReplayAsync(ct) }));
         ops.MapDelete("/dead-letters", async (QueueMessageBus bus, CancellationToken ct) => Results.Ok(new { purged = await bus.PurgeAsync(ct) }));
         return ops;
+    }
+
+    /// <summary>
+    /// The ops view in one call: each service's health and circuit (as the web BFF's breaker for it
+    /// sees it; "closed" where no breaker guards it), saga counts, dead letters and projection lag.
+    /// Every part is read with the admin's own token and degrades to a safe value when unreachable.
+    /// </summary>
+    private static async Task<IResult> Status(HttpContext context, IHttpClientFactory clients, QueueMessageBus bus, IReadOnlyDictionary<string, Uri> services)
+    {
+        var http = clients.CreateClient("health");
+        var token = context.Request.Headers.Authorization.ToString();
+        async Task<JsonElement?> Get(string service, string path)
+        {
+            try
+            {
+                using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(services[service], path));
+                request.Headers.TryAddWithoutValidation("Authorization", token);
+                using var response = await http.SendAsync(request, context.RequestAborted);
+                return response.IsSuccessStatusCode ? await response.Content.ReadFromJsonAsync<JsonElement>(context.RequestAborted) : null;
+            }
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or JsonException)
+            {
+                return null;
+            }
+        }
+
+        var health = services.Keys.ToDictionary(s => s, s => Get(s, "health"));
+        var circuits = Get("web-bff", "bff/web/circuits");
+        var sagas = Get("orders", "api/orders/stats");
+        var lag = Get("order-history", "api/order-history/lag");
+        var deadLetters = bus.CountDeadLettersAsync(context.RequestAborted);
+        await Task.WhenAll(health.Values.Append(circuits).Append(sagas).Append(lag));
+        int dead;
+        try
+        {
+            dead = await deadLetters;
+        }
+        catch (Exception ex) when (ex is Azure.RequestFailedException or HttpRequestException or AggregateException)
+        {
+            dead = -1;
+        }
+
+        var circuitStates = await circuits;
+        var counts = await sagas;
+        int Count(string status) => counts is { } c && c.TryGetProperty(status.ToLowerInvariant(), out var n) ? n.GetInt32() : 0;
+        return Results.Ok(new
+        {
+            services = health.ToDictionary(h => h.Key, h => new
+            {
+                healthy = h.Value.Result is { } body && body.TryGetProperty("status", out var s) && s.GetString() == "Healthy",
+                circuit = circuitStates is { } states && states.TryGetProperty(h.Key, out var state) ? state.GetString() : "closed",
+            }),
+            sagas = new Dictionary<string, int> { ["Pending"] = Count("Pending"), ["Confirmed"] = Count("Confirmed"), ["Cancelled"] = Count("Cancelled") },
+            deadLetters = dead,
+            projectionLagMs = (await lag) is { } l && l.TryGetProperty("projectionLagMs", out var ms) ? ms.GetDouble() : -1,
+        });
     }
 
     private static string CallerKey(HttpContext context) =>

@@ -114,6 +114,21 @@ public sealed class QueueMessageBus(QueueServiceClient queues, BusTopology topol
         return letters;
     }
 
+    public async Task<int> CountDeadLettersAsync(CancellationToken cancellationToken)
+    {
+        var count = 0;
+        foreach (var (topic, subscriber) in topology.Subscriptions())
+        {
+            var dead = queues.GetQueueClient(BusTopology.DeadLetterQueueName(topic, subscriber));
+            if (await dead.ExistsAsync(cancellationToken))
+            {
+                count += (await dead.GetPropertiesAsync(cancellationToken)).Value.ApproximateMessagesCount;
+            }
+        }
+
+        return count;
+    }
+
     /// <summary>Moves every dead letter back to its subscription; the consumer's dedupe keeps it to one effect.</summary>
     public async Task<int> ReplayAsync(CancellationToken cancellationToken)
     {

@@ -14,7 +14,7 @@ namespace Serverless.OrderHistory.Projecting;
 /// the same transaction (so each change has exactly one effect), then polls again. Locally the feed
 /// is read over HTTP from the source (<c>GET /api/{source}/feed?after=N</c>), never its database.
 /// </summary>
-public sealed class SourceFeedConsumer(string source, IHttpClientFactory clients, SqliteDatabase db, IServiceFaults faults, ILogger<SourceFeedConsumer> logger) : BackgroundService
+public sealed class SourceFeedConsumer(string source, IHttpClientFactory clients, SqliteDatabase db, IServiceFaults faults, ProjectionLag lag, ILogger<SourceFeedConsumer> logger) : BackgroundService
 {
     public static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(50);
 
@@ -41,8 +41,13 @@ public sealed class SourceFeedConsumer(string source, IHttpClientFactory clients
                 }
 
                 var batch = await http.GetFromJsonAsync<List<FeedEntry>>($"api/{source}/feed?after={after}&max=200", IntegrationEvent.Json, stoppingToken) ?? [];
-                if (batch.Count > 0)
+                if (batch.Count == 0)
                 {
+                    lag.CaughtUp(source);
+                }
+                else
+                {
+                    lag.Behind(source, batch[0].Event.At);
                     await db.WriteAsync(async (c, t) =>
                     {
                         foreach (var entry in batch)

@@ -7,7 +7,7 @@ using Serverless.OrderHistory.Rebuilding;
 
 namespace Serverless.OrderHistory.Reading;
 
-public sealed class HistoryFunctions(HistoryProjection projection, HistoryRebuilder rebuilder, TokenValidator auth)
+public sealed class HistoryFunctions(HistoryProjection projection, HistoryRebuilder rebuilder, ProjectionLag lag, TokenValidator auth)
 {
     /// <summary>The caller's orders from the read model, eventually consistent with Orders, Payments and Shipping.</summary>
     [Function("GetOrderHistory")]
@@ -20,6 +20,14 @@ public sealed class HistoryFunctions(HistoryProjection projection, HistoryRebuil
         }
 
         return new OkObjectResult(await projection.ForCustomerAsync(caller!.Subject));
+    }
+
+    /// <summary>How far the read model is behind its sources, for operations.</summary>
+    [Function("OrderHistoryLag")]
+    public async Task<IActionResult> Lag([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/order-history/lag")] HttpRequest request)
+    {
+        var (_, denied) = await auth.AuthorizeAsync(request, Roles.Admin, Roles.Service);
+        return denied ?? new OkObjectResult(new { projectionLagMs = lag.Milliseconds() });
     }
 
     /// <summary>Replays the sources' feeds into a fresh model; <c>?swap=true</c> replaces the live one with it.</summary>
