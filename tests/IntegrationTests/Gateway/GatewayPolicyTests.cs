@@ -1,0 +1,138 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Sockets;
+using Microsoft.Extensions.Configuration;
+using Serverless.AppHost;
+using Serverless.AppHost.Gateway;
+using Serverless.AppHost.LocalFunctions;
+using Serverless.IntegrationTests.Identity;
+
+namespace Serverless.IntegrationTests.Gateway;
+
+/// <summary>The gateway's own policies, with a gateway of the test's own in front of the real services.</summary>
+[Collection(ServicesCollection.Name)]
+public sealed class GatewayPolicyTests(ServicesFixture services) : IAsyncLifetime
+{
+    private Microsoft.AspNetCore.Builder.WebApplication? _gateway;
+    private HttpClient _http = null!;
+
+    public async Task InitializeAsync()
+    {
+        var port = FreePort();
+        var configuration = new ConfigurationBuilder()
+            .AddConfiguration(services.Configuration)
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["Gateway:RateLimitPermits"] = "5", ["Gateway:RateLimitWindowSeconds"] = "60" })
+            .Build();
+        var addresses = new[] { ServicesFixture.Identity, ServicesFixture.Inventory, ServicesFixture.Payments, ServicesFixture.Shipping }
+            .ToDictionary(s => s, services.AddressOf);
+        _gateway = GatewayApp.Build(configuration, port, addresses, LocalSystem.ConfigureLogging,
+            new FaultSwitchboard(addresses.Keys), Path.Combine(services.DataDirectory, "gateway-settings.json"));
+        await _gateway.StartAsync();
+        _http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/") };
+    }
+
+    public async Task DisposeAsync()
+    {
+        _http.Dispose();
+        if (_gateway is not null)
+        {
+            await _gateway.StopAsync();
+            await _gateway.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task OverTheRate_Is429WithRetryAfter_PerCaller()
+    {
+        var token = await services.TokenAsync("bob");
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < 6; i++)
+        {
+            using var response = await Get("api/inventory/no-such-sku", token);
+            statuses.Add(response.StatusCode);
+            if (i == 5)
+            {
+                Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+                Assert.True(int.Parse(response.Headers.GetValues("Retry-After").Single(), System.Globalization.CultureInfo.InvariantCulture) > 0);
+            }
+        }
+
+        Assert.Equal(Enumerable.Repeat(HttpStatusCode.NotFound, 5).Append(HttpStatusCode.TooManyRequests), statuses);
+
+        // Another caller has its own allowance
+        using var other = await Get("api/inventory/no-such-sku", await services.TokenAsync("alice"));
+        Assert.Equal(HttpStatusCode.NotFound, other.StatusCode);
+    }
+
+    public static TheoryData<string> Attacks => ["alg-none", "other-key", "expired", "not-yet-valid", "wrong-issuer", "wrong-audience", "tampered", "garbage"];
+
+    [Theory]
+    [MemberData(nameof(Attacks))]
+    public async Task ForgedOrInvalidToken_IsRejectedByTheGatewayItself_401(string attack)
+    {
+        var kid = await RealKid();
+        var real = Jwt.RealKey(services, kid);
+        var now = DateTime.UtcNow;
+        var token = attack switch
+        {
+            "alg-none" => Jwt.Unsigned("admin", "admin"),
+            "other-key" => Jwt.Sign(Jwt.NewKey(kid), "admin", "admin", expires: now.AddHours(1)),
+            "expired" => Jwt.Sign(real, "admin", "admin", notBefore: now.AddHours(-2), expires: now.AddHours(-1)),
+            "not-yet-valid" => Jwt.Sign(real, "admin", "admin", notBefore: now.AddHours(1), expires: now.AddHours(2)),
+            "wrong-issuer" => Jwt.Sign(real, "admin", "admin", issuer: "someone-else", expires: now.AddHours(1)),
+            "wrong-audience" => Jwt.Sign(real, "admin", "admin", audience: "another-api", expires: now.AddHours(1)),
+            "tampered" => Tamper(await services.TokenAsync("alice")),
+            _ => "not.a.jwt",
+        };
+
+        using var response = await Get("api/inventory/no-such-sku", token);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("A valid bearer token is required.", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal); // the gateway's own words
+
+        // The same request with a genuine token gets through to inventory (which answers 404 for the unknown SKU)
+        using var genuine = await Get("api/inventory/no-such-sku", Jwt.Sign(real, "admin", "admin", expires: now.AddHours(1)));
+        Assert.Equal(HttpStatusCode.NotFound, genuine.StatusCode);
+    }
+
+    [Fact]
+    public async Task CorrelationId_IsEchoed_AndPassedOn()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "health");
+        request.Headers.Add("x-correlation-id", "abc-123");
+        using var response = await _http.SendAsync(request);
+
+        Assert.Equal("abc-123", response.Headers.GetValues("x-correlation-id").Single());
+    }
+
+    private async Task<HttpResponseMessage> Get(string path, string token)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return await _http.SendAsync(request);
+    }
+
+    private async Task<string> RealKid()
+    {
+        using var http = new HttpClient { BaseAddress = services.AddressOf(ServicesFixture.Identity) };
+        var jwks = await System.Net.Http.Json.HttpClientJsonExtensions.GetFromJsonAsync<System.Text.Json.JsonElement>(http, "auth/jwks");
+        return jwks.GetProperty("keys")[0].GetProperty("kid").GetString()!;
+    }
+
+    /// <summary>Changes the role in the payload and keeps the original signature.</summary>
+    private static string Tamper(string token)
+    {
+        var parts = token.Split('.');
+        var payload = System.Text.Encoding.UTF8.GetString(Microsoft.IdentityModel.Tokens.Base64UrlEncoder.DecodeBytes(parts[1]))
+            .Replace("\"customer\"", "\"admin\"", StringComparison.Ordinal);
+        return $"{parts[0]}.{Microsoft.IdentityModel.Tokens.Base64UrlEncoder.Encode(payload)}.{parts[2]}";
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
