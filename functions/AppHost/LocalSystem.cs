@@ -85,12 +85,14 @@ public sealed class LocalSystem : IAsyncDisposable
 
         _logger.LogInformation("[2/4] Durable backend (task hub server over Azure Storage on Azurite)");
         var durableOptions = configuration.GetSection(DurableBackendOptions.Section).Get<DurableBackendOptions>() ?? new DurableBackendOptions();
-        var backend = await DurableBackend.StartAsync(azurite.ConnectionString, durableOptions, Port(configuration, "LocalHost:DurablePort"), ConfigureLogging);
+        // Every port is chosen at once, so no two components can be handed the same free port.
+        var ports = Ports(configuration, ["LocalHost:DurablePort", .. FunctionAppDefinition.All.Select(a => $"LocalHost:Ports:{a.Name}")]);
+        var backend = await DurableBackend.StartAsync(azurite.ConnectionString, durableOptions, ports["LocalHost:DurablePort"], ConfigureLogging);
         _started.Add(backend);
         var durable = new DurableConnection(backend.Address);
 
         // Service discovery, local mode: every logical name resolves to a loopback port chosen now.
-        var addresses = FunctionAppDefinition.All.ToDictionary(a => a.Name, a => new Uri($"http://127.0.0.1:{Port(configuration, $"LocalHost:Ports:{a.Name}")}/"));
+        var addresses = FunctionAppDefinition.All.ToDictionary(a => a.Name, a => new Uri($"http://127.0.0.1:{ports[$"LocalHost:Ports:{a.Name}"]}/"));
         var discovery = addresses.ToDictionary(a => $"Services:{a.Key}", a => (string?)a.Value.ToString());
         discovery["Auth:MetadataAddress"] = new Uri(addresses["identity"], "auth/.well-known/openid-configuration").ToString();
         discovery["Storage:DataDirectory"] = dataDirectory;
@@ -167,17 +169,36 @@ public sealed class LocalSystem : IAsyncDisposable
         logging.AddFilter("Grpc", LogLevel.Warning);
     }
 
-    /// <summary>A configured port, or a free loopback port.</summary>
-    private static int Port(IConfiguration configuration, string key)
+    /// <summary>
+    /// For each key, the configured port or a free loopback port. The free ones are all held open
+    /// until every one is chosen, so the same port is never handed out twice.
+    /// </summary>
+    private static Dictionary<string, int> Ports(IConfiguration configuration, IReadOnlyList<string> keys)
     {
-        if (int.TryParse(configuration[key], out var port) && port > 0)
+        var listeners = new List<TcpListener>();
+        try
         {
-            return port;
-        }
+            var ports = new Dictionary<string, int>();
+            foreach (var key in keys)
+            {
+                if (int.TryParse(configuration[key], out var port) && port > 0)
+                {
+                    ports[key] = port;
+                    continue;
+                }
 
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+                var listener = new TcpListener(IPAddress.Loopback, 0);
+                listener.Start();
+                listeners.Add(listener);
+                ports[key] = ((IPEndPoint)listener.LocalEndpoint).Port;
+            }
+
+            return ports;
+        }
+        finally
+        {
+            listeners.ForEach(l => l.Stop());
+        }
     }
 
     /// <summary>The folder holding Serverless.sln: from the working directory, else from this program's folder.</summary>

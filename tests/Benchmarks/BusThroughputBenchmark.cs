@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using Dapper;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -31,7 +29,8 @@ internal sealed class BusThroughputBenchmark : IBenchmark
     {
         var count = quick ? 2_000 : 10_000;
         var folder = Directory.CreateTempSubdirectory("shop-bench-bus-").FullName;
-        var options = new AzuriteOptions { BlobPort = FreePort(), QueuePort = FreePort(), TablePort = FreePort() };
+        var ports = Serverless.EndToEndTests.AppHostProcess.FreePorts(3);
+        var options = new AzuriteOptions { BlobPort = ports[0], QueuePort = ports[1], TablePort = ports[2] };
         await using var azurite = await AzuriteProcess.EnsureRunningAsync(options, LocalSystem.FindRepoRoot(), folder, NullLogger.Instance, ct);
         try
         {
@@ -111,12 +110,6 @@ internal sealed class BusThroughputBenchmark : IBenchmark
         return await c.QuerySingleAsync<int>("SELECT COUNT(*) FROM effects");
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     /// <summary>An idempotent consumer: the inbox mark and the effect in one transaction.</summary>
     private sealed class EffectHandler(SqliteDatabase db) : IIntegrationEventHandler

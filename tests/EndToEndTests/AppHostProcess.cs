@@ -28,13 +28,14 @@ public sealed class AppHostProcess : IAsyncDisposable
     {
         var data = Path.Combine(Path.GetTempPath(), "shop-e2e-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(data);
+        var ports = FreePorts(4);
         var environment = new Dictionary<string, string>
         {
-            ["GATEWAY_PORT"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["GATEWAY_PORT"] = ports[0].ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["LocalHost__DataDirectory"] = data,
-            ["Azurite__BlobPort"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["Azurite__QueuePort"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["Azurite__TablePort"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Azurite__BlobPort"] = ports[1].ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Azurite__QueuePort"] = ports[2].ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Azurite__TablePort"] = ports[3].ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Saga__MaxBackoffSeconds"] = "2",
             ["Gateway__RateLimitPermits"] = "100000",
         };
@@ -160,11 +161,19 @@ public sealed class AppHostProcess : IAsyncDisposable
         }
     }
 
-    private static int FreePort()
+    /// <summary>Distinct free loopback ports: all held open until all are chosen.</summary>
+    public static int[] FreePorts(int count)
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        var listeners = Enumerable.Range(0, count).Select(_ => new TcpListener(IPAddress.Loopback, 0)).ToList();
+        try
+        {
+            listeners.ForEach(l => l.Start());
+            return listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port).ToArray();
+        }
+        finally
+        {
+            listeners.ForEach(l => l.Stop());
+        }
     }
 
     private static string RepoRoot()

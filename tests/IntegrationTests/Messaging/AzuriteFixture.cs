@@ -14,7 +14,7 @@ public sealed class AzuriteFixture : IAsyncLifetime
     private AzuriteProcess? _azurite;
 
     public string DataDirectory { get; } = Path.Combine(Path.GetTempPath(), "shop-bus-" + Guid.NewGuid().ToString("N")[..8]);
-    public AzuriteOptions Options { get; } = new() { BlobPort = FreePort(), QueuePort = FreePort(), TablePort = FreePort() };
+    public AzuriteOptions Options { get; } = NewOptions();
 
     public QueueServiceClient Queues => new(Options.ConnectionString, QueueMessageBus.ClientOptions);
 
@@ -48,11 +48,20 @@ public sealed class AzuriteFixture : IAsyncLifetime
         }
     }
 
-    private static int FreePort()
+    /// <summary>Three distinct free ports: all held open until all are chosen.</summary>
+    private static AzuriteOptions NewOptions()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        var listeners = Enumerable.Range(0, 3).Select(_ => new TcpListener(IPAddress.Loopback, 0)).ToList();
+        try
+        {
+            listeners.ForEach(l => l.Start());
+            var ports = listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port).ToArray();
+            return new AzuriteOptions { BlobPort = ports[0], QueuePort = ports[1], TablePort = ports[2] };
+        }
+        finally
+        {
+            listeners.ForEach(l => l.Stop());
+        }
     }
 }
 
