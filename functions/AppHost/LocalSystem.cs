@@ -86,7 +86,9 @@ public sealed class LocalSystem : IAsyncDisposable
         _logger.LogInformation("[2/4] Durable backend (task hub server over Azure Storage on Azurite)");
         var durableOptions = configuration.GetSection(DurableBackendOptions.Section).Get<DurableBackendOptions>() ?? new DurableBackendOptions();
         // Every port is chosen at once, so no two components can be handed the same free port.
-        var ports = Ports(configuration, ["LocalHost:DurablePort", .. FunctionAppDefinition.All.Select(a => $"LocalHost:Ports:{a.Name}")]);
+        var gatewayPort = int.TryParse(configuration["GATEWAY_PORT"], out var p) ? p : 8080;
+        var ports = Ports(configuration, ["LocalHost:DurablePort", .. FunctionAppDefinition.All.Select(a => $"LocalHost:Ports:{a.Name}")],
+            reserved: [gatewayPort, azurite.BlobPort, azurite.QueuePort, azurite.TablePort]);
         var backend = await DurableBackend.StartAsync(azurite.ConnectionString, durableOptions, ports["LocalHost:DurablePort"], ConfigureLogging);
         _started.Add(backend);
         var durable = new DurableConnection(backend.Address);
@@ -119,7 +121,6 @@ public sealed class LocalSystem : IAsyncDisposable
             _started.Add(new StoppableApp(app));
         }
 
-        var gatewayPort = int.TryParse(configuration["GATEWAY_PORT"], out var p) ? p : 8080;
         _logger.LogInformation("[4/4] Gateway on http://127.0.0.1:{Port}", gatewayPort);
         var gatewayConfiguration = new ConfigurationBuilder().AddConfiguration(configuration).AddInMemoryCollection(discovery).Build();
         var gateway = GatewayApp.Build(gatewayConfiguration, gatewayPort, addresses, ConfigureLogging, faults, settingsFile);
@@ -173,24 +174,26 @@ public sealed class LocalSystem : IAsyncDisposable
     /// For each key, the configured port or a free loopback port. The free ones are all held open
     /// until every one is chosen, so the same port is never handed out twice.
     /// </summary>
-    private static Dictionary<string, int> Ports(IConfiguration configuration, IReadOnlyList<string> keys)
+    private static Dictionary<string, int> Ports(IConfiguration configuration, IReadOnlyList<string> keys, IEnumerable<int> reserved)
     {
         var listeners = new List<TcpListener>();
         try
         {
-            var ports = new Dictionary<string, int>();
-            foreach (var key in keys)
+            var ports = keys.Where(k => int.TryParse(configuration[k], out var p) && p > 0).ToDictionary(k => k, k => int.Parse(configuration[k]!, System.Globalization.CultureInfo.InvariantCulture));
+            var taken = ports.Values.Concat(reserved).ToHashSet();
+            foreach (var key in keys.Where(k => !ports.ContainsKey(k)))
             {
-                if (int.TryParse(configuration[key], out var port) && port > 0)
+                int port;
+                do
                 {
-                    ports[key] = port;
-                    continue;
+                    var listener = new TcpListener(IPAddress.Loopback, 0);
+                    listener.Start();
+                    listeners.Add(listener);
+                    port = ((IPEndPoint)listener.LocalEndpoint).Port;
                 }
+                while (!taken.Add(port)); // never one that is reserved or configured for something else
 
-                var listener = new TcpListener(IPAddress.Loopback, 0);
-                listener.Start();
-                listeners.Add(listener);
-                ports[key] = ((IPEndPoint)listener.LocalEndpoint).Port;
+                ports[key] = port;
             }
 
             return ports;
