@@ -1,8 +1,10 @@
 using Microsoft.Azure.Functions.Worker.Builder;
 using Microsoft.Extensions.Hosting;
+using Serverless.BuildingBlocks.Configuration;
 using Serverless.Inventory;
 
 var builder = FunctionsApplication.CreateBuilder(args);
 builder.ConfigureFunctionsWebApplication();
+builder.AddAppConfiguration(); // Azure App Configuration when AppConfiguration:Endpoint is set
 builder.Services.AddInventory(builder.Configuration);
 builder.Build().Run();

@@ -1,8 +1,10 @@
 using Microsoft.Azure.Functions.Worker.Builder;
 using Microsoft.Extensions.Hosting;
+using Serverless.BuildingBlocks.Configuration;
 using Serverless.Shipping;
 
 var builder = FunctionsApplication.CreateBuilder(args);
 builder.ConfigureFunctionsWebApplication();
+builder.AddAppConfiguration(); // Azure App Configuration when AppConfiguration:Endpoint is set
 builder.Services.AddShipping(builder.Configuration);
 builder.Build().Run();
