@@ -33,6 +33,12 @@ public sealed class GatewayOptions
 public static class GatewayApp
 {
     public const string CorrelationHeader = "x-correlation-id";
+
+    /// <summary>
+    /// The policies this gateway applies. API Management applies the same ones from
+    /// <c>infra/apim/api-policy.xml</c>; a test checks that each has its counterpart there.
+    /// </summary>
+    public static readonly string[] Policies = ["correlation-id", "trace-context", "body-limit", "jwt-validation", "rate-limit", "problem-details"];
     private const string CallerItem = "gateway.caller";
 
     /// <summary>Public path prefixes and the service that owns each.</summary>
