@@ -1,8 +1,6 @@
 using System.Diagnostics;
-using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using System.Net.Sockets;
 using System.Text.Json;
 using Serverless.EndToEndTests;
 
@@ -27,7 +25,7 @@ internal sealed class GatewayOverheadBenchmark : IBenchmark
 
     public async Task<IReadOnlyDictionary<string, double>> RunAsync(bool quick, CancellationToken ct)
     {
-        var inventoryPort = FreePort();
+        var inventoryPort = AppHostProcess.FreePorts(1)[0];
         await using var host = await AppHostProcess.StartAsync(new Dictionary<string, string>
         {
             ["LocalHost__Ports__inventory"] = inventoryPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
@@ -85,12 +83,5 @@ internal sealed class GatewayOverheadBenchmark : IBenchmark
         using var response = await http.PostAsJsonAsync("auth/token", new { username = user, password = user + "-password" });
         response.EnsureSuccessStatusCode();
         return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("accessToken").GetString()!;
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -5,6 +5,7 @@ using Microsoft.DurableTask.Client;
 using Microsoft.DurableTask.Worker;
 using Microsoft.DurableTask.Worker.Grpc.Internal;
 using Serverless.AppHost.LocalFunctions;
+using Serverless.BuildingBlocks.Hosting;
 
 namespace Serverless.AppHost.Durable;
 
@@ -91,7 +92,7 @@ public sealed class DurableConnection(Uri address) : IDisposable
 
         public async Task<object?> RunAsync(TaskActivityContext context, object? input)
         {
-            if (services.GetService<Serverless.BuildingBlocks.Hosting.IServiceFaults>()?.Mode == Serverless.BuildingBlocks.Hosting.FaultMode.Down)
+            if (services.GetService<IServiceFaults>().IsDown())
             {
                 throw new InvalidOperationException("The service is down (fault switch): the activity fails and is retried.");
             }

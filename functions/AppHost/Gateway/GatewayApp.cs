@@ -206,12 +206,12 @@ public static class GatewayApp
             }
         }
 
-        var health = services.Keys.ToDictionary(s => s, s => Get(s, "health"));
+        var health = ProbeHealthAsync(http, services, context.RequestAborted);
         var circuits = Get("web-bff", "bff/web/circuits");
         var sagas = Get("orders", "api/orders/stats");
         var lag = Get("order-history", "api/order-history/lag");
         var deadLetters = bus.CountDeadLettersAsync(context.RequestAborted);
-        await Task.WhenAll(health.Values.Append(circuits).Append(sagas).Append(lag));
+        await Task.WhenAll(health, circuits, sagas, lag);
         int dead;
         try
         {
@@ -227,9 +227,9 @@ public static class GatewayApp
         int Count(string status) => counts is { } c && c.TryGetProperty(status.ToLowerInvariant(), out var n) ? n.GetInt32() : 0;
         return Results.Ok(new
         {
-            services = health.ToDictionary(h => h.Key, h => new
+            services = (await health).ToDictionary(h => h.Key, h => new
             {
-                healthy = h.Value.Result is { } body && body.TryGetProperty("status", out var s) && s.GetString() == "Healthy",
+                healthy = h.Value,
                 circuit = circuitStates is { } states && states.TryGetProperty(h.Key, out var state) ? state.GetString() : "closed",
             }),
             sagas = new Dictionary<string, int> { ["Pending"] = Count("Pending"), ["Confirmed"] = Count("Confirmed"), ["Cancelled"] = Count("Cancelled") },
@@ -243,12 +243,24 @@ public static class GatewayApp
 
     private static async Task Health(HttpContext context, IHttpClientFactory clients, IReadOnlyDictionary<string, Uri> services)
     {
-        var http = clients.CreateClient("health");
+        var checks = await ProbeHealthAsync(clients.CreateClient("health"), services, context.RequestAborted);
+        var healthy = checks.Values.All(h => h);
+        context.Response.StatusCode = healthy ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable;
+        await context.Response.WriteAsJsonAsync(new
+        {
+            status = healthy ? "Healthy" : "Unhealthy",
+            services = checks.ToDictionary(c => c.Key, c => c.Value ? "Healthy" : "Unhealthy"),
+        });
+    }
+
+    /// <summary>Each service's own /health, in parallel: 200 means ready; no answer means not.</summary>
+    private static async Task<Dictionary<string, bool>> ProbeHealthAsync(HttpClient http, IReadOnlyDictionary<string, Uri> services, CancellationToken cancellationToken)
+    {
         var checks = await Task.WhenAll(services.Select(async s =>
         {
             try
             {
-                using var response = await http.GetAsync(new Uri(s.Value, "health"), context.RequestAborted);
+                using var response = await http.GetAsync(new Uri(s.Value, "health"), cancellationToken);
                 return (s.Key, Healthy: response.IsSuccessStatusCode);
             }
             catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
@@ -256,13 +268,7 @@ public static class GatewayApp
                 return (s.Key, Healthy: false);
             }
         }));
-        var healthy = checks.All(c => c.Healthy);
-        context.Response.StatusCode = healthy ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable;
-        await context.Response.WriteAsJsonAsync(new
-        {
-            status = healthy ? "Healthy" : "Unhealthy",
-            services = checks.ToDictionary(c => c.Key, c => c.Healthy ? "Healthy" : "Unhealthy"),
-        });
+        return checks.ToDictionary(c => c.Key, c => c.Healthy);
     }
 
     private static Task WriteProblem(HttpContext context, int status, string title, string detail)
@@ -272,6 +278,4 @@ public static class GatewayApp
             new ProblemDetails { Status = status, Title = title, Detail = detail, Type = $"https://httpstatuses.io/{status}" },
             JsonBody.Options, Problems.ContentType);
     }
-
-    public static Uri ServiceUri(IConfiguration configuration, string name) => ServiceDefaults.ServiceAddress(configuration, name);
 }

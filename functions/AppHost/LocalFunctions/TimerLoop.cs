@@ -1,5 +1,6 @@
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask.Client;
+using Serverless.BuildingBlocks.Hosting;
 
 namespace Serverless.AppHost.LocalFunctions;
 
@@ -16,7 +17,7 @@ public sealed class TimerLoop(TimerFunction timer, IServiceProvider services, IL
         using var ticks = new PeriodicTimer(timer.Period);
         do
         {
-            if (services.GetService<Serverless.BuildingBlocks.Hosting.IServiceFaults>()?.Mode == Serverless.BuildingBlocks.Hosting.FaultMode.Down)
+            if (services.GetService<IServiceFaults>().IsDown())
             {
                 continue;
             }

@@ -20,6 +20,12 @@ public interface IServiceFaults
     FaultMode Mode { get; }
 }
 
+public static class ServiceFaultsExtensions
+{
+    /// <summary>True when the switch says the service is down (never when there is no switch).</summary>
+    public static bool IsDown(this IServiceFaults? faults) => faults?.Mode == FaultMode.Down;
+}
+
 public sealed class NoFaults : IServiceFaults
 {
     public FaultMode Mode => FaultMode.None;

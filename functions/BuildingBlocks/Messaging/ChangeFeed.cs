@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Serverless.BuildingBlocks.Data;
+using Serverless.BuildingBlocks.Hosting;
 
 namespace Serverless.BuildingBlocks.Messaging;
 
@@ -30,19 +31,7 @@ public sealed class ChangeFeed(SqliteDatabase db, TimeProvider clock)
     public async Task SaveCheckpointAsync(string consumer, long position)
     {
         await using var c = db.Open();
-        await c.ExecuteAsync(
-            """
-            INSERT INTO feed_checkpoints (consumer, position, updated_at) VALUES (@consumer, @position, @at)
-            ON CONFLICT (consumer) DO UPDATE SET position = MAX(position, excluded.position), updated_at = excluded.updated_at
-            """,
-            new { consumer, position, at = clock.GetUtcNow().ToString("O") });
-    }
-
-    /// <summary>The newest position and its consumer's lag, for operations.</summary>
-    public async Task<long> HeadAsync()
-    {
-        await using var c = db.Open();
-        return await c.QuerySingleAsync<long>("SELECT COALESCE(MAX(position), 0) FROM outbox");
+        await Outbox.SaveCheckpointAsync(c, null, consumer, position, clock.GetUtcNow());
     }
 }
 
@@ -59,7 +48,7 @@ public sealed class ChangeFeedProcessor(
         var failures = 0;
         while (!stoppingToken.IsCancellationRequested)
         {
-            if (faults?.Mode == Hosting.FaultMode.Down)
+            if (faults.IsDown())
             {
                 await Task.Delay(_poll, stoppingToken);
                 continue;

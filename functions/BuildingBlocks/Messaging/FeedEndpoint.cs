@@ -13,6 +13,11 @@ namespace Serverless.BuildingBlocks.Messaging;
 /// </summary>
 public static class FeedEndpoint
 {
+    /// <summary>The other side: reads a page of <paramref name="source"/>'s feed after a position.</summary>
+    public static async Task<IReadOnlyList<FeedEntry>> ReadRemoteAsync(this HttpClient http, string source, long after, int max, CancellationToken cancellationToken) =>
+        await System.Net.Http.Json.HttpClientJsonExtensions.GetFromJsonAsync<List<FeedEntry>>(
+            http, $"api/{source}/feed?after={after}&max={max}", IntegrationEvent.Json, cancellationToken) ?? [];
+
     public static async Task<IActionResult> ReadAsync(HttpRequest request, TokenValidator auth, ChangeFeed feed)
     {
         var (_, denied) = await auth.AuthorizeAsync(request, Roles.Service, Roles.Admin);

@@ -63,15 +63,6 @@ public static class MessagingExtensions
         return services;
     }
 
-    /// <summary>Writes the events to the outbox inside an open write transaction (the same one as the state change).</summary>
-    public static async Task AddToOutboxAsync(this Microsoft.Data.Sqlite.SqliteConnection connection, Microsoft.Data.Sqlite.SqliteTransaction transaction, IEnumerable<IntegrationEvent> events)
-    {
-        foreach (var e in events)
-        {
-            await Outbox.AddAsync(connection, transaction, e);
-        }
-    }
-
     /// <summary>The schema a store needs for outbox, feed checkpoints and inbox, added to its own.</summary>
     public static string WithMessaging(this string schema) => schema + "\n" + Outbox.Schema;
 }

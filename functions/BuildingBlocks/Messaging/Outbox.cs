@@ -36,6 +36,15 @@ public static class Outbox
             "INSERT INTO outbox (message_id, topic, body) VALUES (@MessageId, @Topic, @body) ON CONFLICT (message_id) DO NOTHING",
             new { e.MessageId, e.Topic, body = e.Serialize() }, transaction);
 
+    /// <summary>A consumer's checkpoint in a feed; it only moves forward. Pass the transaction that applied the batch.</summary>
+    public static Task SaveCheckpointAsync(SqliteConnection connection, SqliteTransaction? transaction, string consumer, long position, DateTimeOffset at) =>
+        connection.ExecuteAsync(
+            """
+            INSERT INTO feed_checkpoints (consumer, position, updated_at) VALUES (@consumer, @position, @at)
+            ON CONFLICT (consumer) DO UPDATE SET position = MAX(position, excluded.position), updated_at = excluded.updated_at
+            """,
+            new { consumer, position, at = at.ToString("O") }, transaction);
+
     /// <summary>
     /// Idempotent consumer: records (consumer, message id) in the consumer's own transaction. False when
     /// the message was handled before; then the caller changes nothing.

@@ -4,6 +4,7 @@ using Azure.Storage.Queues.Models;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Serverless.BuildingBlocks.Hosting;
 
 namespace Serverless.BuildingBlocks.Messaging;
 
@@ -35,7 +36,7 @@ public sealed class SubscriptionProcessor<THandler>(
         var ready = false;
         while (!stoppingToken.IsCancellationRequested)
         {
-            if (faults?.Mode == Hosting.FaultMode.Down)
+            if (faults.IsDown())
             {
                 await Task.Delay(Idle, stoppingToken);
                 continue;

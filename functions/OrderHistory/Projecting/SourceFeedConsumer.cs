@@ -1,4 +1,3 @@
-using System.Net.Http.Json;
 using Dapper;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -26,7 +25,7 @@ public sealed class SourceFeedConsumer(string source, IHttpClientFactory clients
         var failures = 0;
         while (!stoppingToken.IsCancellationRequested)
         {
-            if (faults.Mode == FaultMode.Down)
+            if (faults.IsDown())
             {
                 await Task.Delay(PollInterval, stoppingToken);
                 continue;
@@ -40,7 +39,7 @@ public sealed class SourceFeedConsumer(string source, IHttpClientFactory clients
                     after = await c.QuerySingleOrDefaultAsync<long?>("SELECT position FROM feed_checkpoints WHERE consumer = @Checkpoint", new { Checkpoint }) ?? 0;
                 }
 
-                var batch = await http.GetFromJsonAsync<List<FeedEntry>>($"api/{source}/feed?after={after}&max=200", IntegrationEvent.Json, stoppingToken) ?? [];
+                var batch = await http.ReadRemoteAsync(source, after, 200, stoppingToken);
                 if (batch.Count == 0)
                 {
                     lag.CaughtUp(source);
@@ -55,12 +54,8 @@ public sealed class SourceFeedConsumer(string source, IHttpClientFactory clients
                             await HistoryProjection.ApplyAsync(c, t, entry.Event);
                         }
 
-                        return await c.ExecuteAsync(
-                            """
-                            INSERT INTO feed_checkpoints (consumer, position, updated_at) VALUES (@Checkpoint, @position, @at)
-                            ON CONFLICT (consumer) DO UPDATE SET position = excluded.position, updated_at = excluded.updated_at
-                            """,
-                            new { Checkpoint, position = batch[^1].Position, at = DateTimeOffset.UtcNow.ToString("O") }, t);
+                        await Outbox.SaveCheckpointAsync(c, t, Checkpoint, batch[^1].Position, DateTimeOffset.UtcNow);
+                        return batch.Count;
                     });
                 }
 

@@ -1,4 +1,3 @@
-using System.Net.Http.Json;
 using System.Text.Json;
 using Dapper;
 using Microsoft.Extensions.Logging;
@@ -30,7 +29,7 @@ public sealed class HistoryRebuilder(IHttpClientFactory clients, SqliteDatabase 
                 long after = 0;
                 while (true)
                 {
-                    var batch = await http.GetFromJsonAsync<List<FeedEntry>>($"api/{source}/feed?after={after}&max=500", IntegrationEvent.Json, cancellationToken) ?? [];
+                    var batch = await http.ReadRemoteAsync(source, after, 500, cancellationToken);
                     if (batch.Count == 0)
                     {
                         break;

@@ -43,7 +43,7 @@ public sealed class CancelOrderFunction(IOrderEventStore store, SagaStarter saga
                     : $"Order {orderId} is already being cancelled.");
             }
 
-            var start = order.Status == OrderStatus.Confirmed ? SagaStarter.ForCancellation(order) : null;
+            var start = order.Status == OrderStatus.Confirmed ? sagas.ForCancellation(order) : null;
             try
             {
                 await store.AppendAsync(orderId, order.Version, [new CancellationRequested(caller.Subject)], sagaStart: start);

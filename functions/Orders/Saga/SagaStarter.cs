@@ -23,9 +23,10 @@ public sealed class SagaStarter(IOrderEventStore store, IOptions<SagaOptions> op
             orderId, customerId, items, total, country,
             clock.GetUtcNow().UtcDateTime + options.Value.Deadline, options.Value.MaxBackoffSeconds)));
 
-    public static SagaStart ForCancellation(Order order) =>
+    /// <summary>Compensations have no deadline: they retry until done, with the configured backoff.</summary>
+    public SagaStart ForCancellation(Order order) =>
         new(CancellationInstanceId(order.Id), nameof(OrderSaga.OrderCancellationSaga), order.Id, JsonSerializer.Serialize(new OrderSagaInput(
-            order.Id, order.CustomerId, order.Items.ToList(), order.Total, order.ShippingAddress?.Country ?? "", DateTime.MaxValue, 15)));
+            order.Id, order.CustomerId, order.Items.ToList(), order.Total, order.ShippingAddress?.Country ?? "", DateTime.MaxValue, options.Value.MaxBackoffSeconds)));
 
     public async Task StartAsync(DurableTaskClient client, SagaStart start, CancellationToken cancellationToken = default)
     {
