@@ -41,6 +41,8 @@ public sealed class BffTests(SystemFixture system)
     public async Task PaymentsDown_PageStillAnswers200Fast_WithPaymentNullAndDegraded_AndTheBreakerOpensThenClosesAgain()
     {
         var orderId = await ConfirmedOrder("alice");
+        var healthy = await Page("alice", orderId); // the page as a client saw it just before payments went down
+        Assert.Empty(healthy.GetProperty("degraded").EnumerateArray());
         await SetFault("payments", "down");
         try
         {

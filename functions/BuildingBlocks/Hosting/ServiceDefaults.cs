@@ -20,6 +20,7 @@ public static class ServiceDefaults
         services.AddSingleton<ISigningKeySource, JwksSigningKeySource>();
         services.AddSingleton<ServiceTokenProvider>();
         services.AddTransient<ServiceTokenHandler>();
+        services.AddHostedService<AuthWarmup>();
         services.AddHttpClient(ServiceTokenProvider.IdentityClient, c => c.BaseAddress = ServiceAddress(configuration, "identity"));
         return services;
     }
