@@ -38,6 +38,14 @@ var services = [
 ]
 var serviceNames = map(services, service => service.name)
 
+// The service registry: every app finds the others by logical name; Microsoft.Extensions.ServiceDiscovery
+// reads Services:{name}:https, a list of instances, so moving a service or adding one is a settings change.
+var serviceRegistry = toObject(
+  services,
+  service => 'Services__${service.name}__https__0',
+  service => 'https://${abbrs.webSitesFunctions}${service.name}-${resourceToken}.azurewebsites.net'
+)
+
 resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
   name: !empty(resourceGroupName) ? resourceGroupName : '${abbrs.resourcesResourceGroups}${environmentName}'
   location: location
@@ -91,6 +99,7 @@ module apps './app/service.bicep' = [
       cosmosAccountName: cosmos.outputs.name
       applicationInsightsConnectionString: monitoring.outputs.applicationInsightsConnectionString
       usesDurableFunctions: service.usesDurableFunctions
+      serviceRegistry: serviceRegistry
     }
   }
 ]

@@ -93,16 +93,21 @@ public sealed class LocalSystem : IAsyncDisposable
         _started.Add(backend);
         var durable = new DurableConnection(backend.Address);
 
-        // Service discovery, local mode: every logical name resolves to a loopback port chosen now.
+        // Service registry, local mode: every logical name starts at a loopback port chosen now. It is the
+        // lowest layer, so the config store (the watched settings file) can move a service or add an instance.
         var addresses = FunctionAppDefinition.All.ToDictionary(a => a.Name, a => new Uri($"http://127.0.0.1:{ports[$"LocalHost:Ports:{a.Name}"]}/"));
-        var discovery = addresses.ToDictionary(a => $"Services:{a.Key}", a => (string?)a.Value.ToString());
-        discovery["Auth:MetadataAddress"] = new Uri(addresses["identity"], "auth/.well-known/openid-configuration").ToString();
-        discovery["Storage:DataDirectory"] = dataDirectory;
-        discovery["LocalHost:SettingsFile"] = settingsFile;
-        discovery["Bus:ConnectionString"] = azurite.ConnectionString;
+        var registry = addresses.ToDictionary(a => $"Services:{a.Key}:http:0", a => (string?)a.Value.ToString());
+        var discovery = new Dictionary<string, string?>
+        {
+            ["Storage:DataDirectory"] = dataDirectory,
+            ["LocalHost:SettingsFile"] = settingsFile,
+            ["Bus:ConnectionString"] = azurite.ConnectionString,
+        };
+        IConfiguration Layered(IDictionary<string, string?> own) =>
+            new ConfigurationBuilder().AddInMemoryCollection(registry).AddConfiguration(configuration).AddInMemoryCollection(own).Build();
 
         // The bus: one queue (and one poison queue) per subscription, created before anyone publishes.
-        var busConfiguration = new ConfigurationBuilder().AddConfiguration(configuration).AddInMemoryCollection(discovery).Build();
+        var busConfiguration = Layered(discovery);
         await new QueueMessageBus(new QueueServiceClient(azurite.ConnectionString, QueueMessageBus.ClientOptions), new BusTopology(busConfiguration))
             .EnsureQueuesAsync(cancellationToken);
 
@@ -115,15 +120,14 @@ public sealed class LocalSystem : IAsyncDisposable
                 ["Auth:ClientId"] = definition.Name,
                 ["Auth:ClientSecret"] = configuration[$"LocalHost:ClientSecrets:{definition.Name}"],
             };
-            var appConfiguration = new ConfigurationBuilder().AddConfiguration(configuration).AddInMemoryCollection(own).Build();
+            var appConfiguration = Layered(own);
             var app = FunctionAppHost.Build(definition, appConfiguration, addresses[definition.Name].Port, durable, ConfigureLogging, faults.For(definition.Name));
             await app.StartAsync(cancellationToken);
             _started.Add(new StoppableApp(app));
         }
 
         _logger.LogInformation("[4/4] Gateway on http://127.0.0.1:{Port}", gatewayPort);
-        var gatewayConfiguration = new ConfigurationBuilder().AddConfiguration(configuration).AddInMemoryCollection(discovery).Build();
-        var gateway = GatewayApp.Build(gatewayConfiguration, gatewayPort, addresses, ConfigureLogging, faults, settingsFile);
+        var gateway = GatewayApp.Build(Layered(discovery), gatewayPort, [.. addresses.Keys], ConfigureLogging, faults, settingsFile);
         await gateway.StartAsync(cancellationToken);
         _started.Add(new StoppableApp(gateway));
         GatewayAddress = new Uri($"http://127.0.0.1:{gatewayPort}/");

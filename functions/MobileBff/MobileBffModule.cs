@@ -10,7 +10,7 @@ public static class MobileBffModule
     public static IServiceCollection AddMobileBff(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddServiceDefaults(configuration);
-        services.AddHttpClient("orders", c => c.BaseAddress = ServiceDefaults.ServiceAddress(configuration, "orders"))
+        services.AddHttpClient("orders", c => c.BaseAddress = ServiceDefaults.ServiceAddress("orders"))
             .AddStandardResilienceHandler();
         return services;
     }

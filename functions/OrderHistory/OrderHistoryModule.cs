@@ -27,7 +27,7 @@ public static class OrderHistoryModule
         services.AddSingleton<ProjectionLag>();
         foreach (var source in HistoryProjection.Sources)
         {
-            services.AddHttpClient(source, c => c.BaseAddress = ServiceDefaults.ServiceAddress(configuration, source))
+            services.AddHttpClient(source, c => c.BaseAddress = ServiceDefaults.ServiceAddress(source))
                 .AddHttpMessageHandler<Serverless.BuildingBlocks.Auth.ServiceTokenHandler>();
             services.AddSingleton<IHostedService>(sp => ActivatorUtilities.CreateInstance<SourceFeedConsumer>(sp, source));
         }

@@ -25,7 +25,7 @@ public static class WebBffModule
         services.AddSingleton(circuits);
         foreach (var name in Downstreams)
         {
-            var client = services.AddHttpClient(name, c => c.BaseAddress = ServiceDefaults.ServiceAddress(configuration, name));
+            var client = services.AddHttpClient(name, c => c.BaseAddress = ServiceDefaults.ServiceAddress(name));
             if (name != "orders")
             {
                 // Payments and shipping are read with the BFF's own identity, once the caller's order is known to be theirs.

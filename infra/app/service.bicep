@@ -11,6 +11,9 @@ param applicationInsightsConnectionString string
 @description('Durable Functions (Azure Storage provider) also keeps its history and instances in tables.')
 param usesDurableFunctions bool = false
 
+@description('Where the other services are: Services__{name}__https__0 settings, read by service discovery.')
+param serviceRegistry object = {}
+
 var storageBlobDataOwner = 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
 var storageQueueDataContributor = '974c5e8b-45b9-4653-ba55-5f855dd0fb88'
 var storageTableDataContributor = '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
@@ -49,11 +52,11 @@ module app '../core/host/functions.bicep' = {
     storageAccountName: storage.name
     deploymentContainerName: deploymentContainer.name
     applicationInsightsConnectionString: applicationInsightsConnectionString
-    appSettings: {
+    appSettings: union(serviceRegistry, {
       AZURE_COSMOS_ENDPOINT: cosmos.properties.documentEndpoint
       // Database per service: the database is named after the service.
       AZURE_COSMOS_DATABASE_NAME: serviceName
-    }
+    })
   }
 }
 

@@ -21,6 +21,9 @@ public sealed class AppHostProcess : IAsyncDisposable
     }
 
     public string DataDirectory { get; }
+
+    /// <summary>Where the payments instance listens: the one service whose port the tests pin, to move it and back.</summary>
+    public int PaymentsPort => int.Parse(_environment["LocalHost__Ports__payments"], System.Globalization.CultureInfo.InvariantCulture);
     public Uri Gateway { get; }
     public string LogFile => Path.Combine(DataDirectory, "apphost.log");
 
@@ -28,7 +31,7 @@ public sealed class AppHostProcess : IAsyncDisposable
     {
         var data = Path.Combine(Path.GetTempPath(), "shop-e2e-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(data);
-        var ports = FreePorts(4);
+        var ports = FreePorts(5);
         var environment = new Dictionary<string, string>
         {
             ["GATEWAY_PORT"] = ports[0].ToString(System.Globalization.CultureInfo.InvariantCulture),
@@ -36,6 +39,7 @@ public sealed class AppHostProcess : IAsyncDisposable
             ["Azurite__BlobPort"] = ports[1].ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Azurite__QueuePort"] = ports[2].ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Azurite__TablePort"] = ports[3].ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["LocalHost__Ports__payments"] = ports[4].ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Saga__MaxBackoffSeconds"] = "2",
             ["Gateway__RateLimitPermits"] = "100000",
         };

@@ -54,8 +54,7 @@ public sealed class ServicesFixture : IAsyncLifetime
             _addresses[name] = new Uri($"http://127.0.0.1:{port}/");
         }
 
-        var discovery = _addresses.ToDictionary(a => $"Services:{a.Key}", a => (string?)a.Value.ToString());
-        discovery["Auth:MetadataAddress"] = new Uri(_addresses[Identity], "auth/.well-known/openid-configuration").ToString();
+        var discovery = _addresses.ToDictionary(a => $"Services:{a.Key}:http:0", a => (string?)a.Value.ToString());
         discovery["Storage:DataDirectory"] = DataDirectory;
 
         // Later sources win: the watched settings file overrides appsettings, as the config store does.

@@ -58,7 +58,7 @@ public static class GatewayApp
         ("/bff/mobile/{**rest}", "mobile-bff", false),
     ];
 
-    public static WebApplication Build(IConfiguration configuration, int port, IReadOnlyDictionary<string, Uri> services, Action<ILoggingBuilder> logging,
+    public static WebApplication Build(IConfiguration configuration, int port, IReadOnlyList<string> services, Action<ILoggingBuilder> logging,
         LocalFunctions.FaultSwitchboard faults, string settingsFile)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = "Gateway", ContentRootPath = AppContext.BaseDirectory });
@@ -70,6 +70,9 @@ public static class GatewayApp
         logging(builder.Logging);
 
         builder.Services.AddOptions<AuthOptions>().Bind(configuration.GetSection(AuthOptions.Section));
+        builder.Services.AddServiceDiscovery();
+        builder.Services.ConfigureHttpClientDefaults(http => http.AddServiceDiscovery());
+        builder.Services.AddHttpClient(JwksSigningKeySource.Client);
         builder.Services.AddSingleton<ISigningKeySource, JwksSigningKeySource>();
         builder.Services.AddSingleton<TokenValidator>();
         builder.Services.AddHttpClient("health", c => c.Timeout = TimeSpan.FromSeconds(3));
@@ -96,12 +99,14 @@ public static class GatewayApp
 
         builder.Services.AddReverseProxy().LoadFromMemory(
             Routes.Select((r, i) => new RouteConfig { RouteId = $"route{i}", ClusterId = r.Service, Match = new RouteMatch { Path = r.Path } }).ToList(),
-            services.Select(s => new ClusterConfig
+            services.Select(name => new ClusterConfig
             {
-                ClusterId = s.Key,
-                Destinations = new Dictionary<string, DestinationConfig> { ["primary"] = new() { Address = s.Value.ToString() } },
+                ClusterId = name,
+                // A logical name: service discovery resolves it to the instances in configuration, and follows changes.
+                Destinations = new Dictionary<string, DestinationConfig> { [name] = new() { Address = ServiceDefaults.ServiceAddress(name).ToString() } },
                 HttpRequest = new Yarp.ReverseProxy.Forwarder.ForwarderRequestConfig { ActivityTimeout = TimeSpan.FromSeconds(30) },
-            }).ToList());
+            }).ToList())
+            .AddServiceDiscoveryDestinationResolver();
 
         var app = builder.Build();
         app.Use(CorrelationId);
@@ -110,7 +115,7 @@ public static class GatewayApp
         app.UseRateLimiter();
         app.MapGet("/health", (HttpContext context, IHttpClientFactory clients) => Health(context, clients, services));
         LocalOperations.Map(MapOperations(app, services), faults, settingsFile);
-        app.MapReverseProxy();
+        app.MapReverseProxy(proxy => proxy.Use(ForwardingProblems));
         app.MapFallback(context => WriteProblem(context, StatusCodes.Status404NotFound, "Not found", $"No route for {context.Request.Path}."));
         return app;
     }
@@ -169,7 +174,7 @@ public static class GatewayApp
     }
 
     /// <summary>Operations (admin only): the bus's dead letters, listed, replayed or purged.</summary>
-    private static RouteGroupBuilder MapOperations(WebApplication app, IReadOnlyDictionary<string, Uri> services)
+    private static RouteGroupBuilder MapOperations(WebApplication app, IReadOnlyList<string> services)
     {
         var ops = app.MapGroup("/ops").AddEndpointFilter(async (context, next) =>
             context.HttpContext.Items[CallerItem] is Caller { IsAdmin: true }
@@ -187,7 +192,7 @@ public static class GatewayApp
     /// sees it; "closed" where no breaker guards it), saga counts, dead letters and projection lag.
     /// Every part is read with the admin's own token and degrades to a safe value when unreachable.
     /// </summary>
-    private static async Task<IResult> Status(HttpContext context, IHttpClientFactory clients, QueueMessageBus bus, IReadOnlyDictionary<string, Uri> services)
+    private static async Task<IResult> Status(HttpContext context, IHttpClientFactory clients, QueueMessageBus bus, IReadOnlyList<string> services)
     {
         var http = clients.CreateClient("health");
         var token = context.Request.Headers.Authorization.ToString();
@@ -195,12 +200,12 @@ public static class GatewayApp
         {
             try
             {
-                using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(services[service], path));
+                using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(ServiceDefaults.ServiceAddress(service), path));
                 request.Headers.TryAddWithoutValidation("Authorization", token);
                 using var response = await http.SendAsync(request, context.RequestAborted);
                 return response.IsSuccessStatusCode ? await response.Content.ReadFromJsonAsync<JsonElement>(context.RequestAborted) : null;
             }
-            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or JsonException)
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or JsonException or InvalidOperationException)
             {
                 return null;
             }
@@ -241,7 +246,7 @@ public static class GatewayApp
     private static string CallerKey(HttpContext context) =>
         context.Items[CallerItem] is Caller caller ? "sub:" + caller.Subject : "ip:" + context.Connection.RemoteIpAddress;
 
-    private static async Task Health(HttpContext context, IHttpClientFactory clients, IReadOnlyDictionary<string, Uri> services)
+    private static async Task Health(HttpContext context, IHttpClientFactory clients, IReadOnlyList<string> services)
     {
         var checks = await ProbeHealthAsync(clients.CreateClient("health"), services, context.RequestAborted);
         var healthy = checks.Values.All(h => h);
@@ -254,21 +259,37 @@ public static class GatewayApp
     }
 
     /// <summary>Each service's own /health, in parallel: 200 means ready; no answer means not.</summary>
-    private static async Task<Dictionary<string, bool>> ProbeHealthAsync(HttpClient http, IReadOnlyDictionary<string, Uri> services, CancellationToken cancellationToken)
+    private static async Task<Dictionary<string, bool>> ProbeHealthAsync(HttpClient http, IReadOnlyList<string> services, CancellationToken cancellationToken)
     {
-        var checks = await Task.WhenAll(services.Select(async s =>
+        var checks = await Task.WhenAll(services.Select(async name =>
         {
             try
             {
-                using var response = await http.GetAsync(new Uri(s.Value, "health"), cancellationToken);
-                return (s.Key, Healthy: response.IsSuccessStatusCode);
+                using var response = await http.GetAsync(new Uri(ServiceDefaults.ServiceAddress(name), "health"), cancellationToken);
+                return (Key: name, Healthy: response.IsSuccessStatusCode);
             }
-            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or InvalidOperationException)
             {
-                return (s.Key, Healthy: false);
+                return (Key: name, Healthy: false);
             }
         }));
         return checks.ToDictionary(c => c.Key, c => c.Healthy);
+    }
+
+    /// <summary>When the gateway cannot reach a service (unreachable, timed out), it answers with problem details too.</summary>
+    private static async Task ForwardingProblems(HttpContext context, Func<Task> next)
+    {
+        await next();
+        var error = context.GetForwarderErrorFeature();
+        if (error is null || context.Response.HasStarted)
+        {
+            return;
+        }
+
+        var timedOut = error.Error is Yarp.ReverseProxy.Forwarder.ForwarderError.RequestTimedOut;
+        var service = context.GetReverseProxyFeature().Cluster.Config.ClusterId;
+        await WriteProblem(context, timedOut ? StatusCodes.Status504GatewayTimeout : StatusCodes.Status502BadGateway,
+            timedOut ? "Gateway timeout" : "Bad gateway", $"The {service} service did not answer ({error.Error}).");
     }
 
     private static Task WriteProblem(HttpContext context, int status, string title, string detail)

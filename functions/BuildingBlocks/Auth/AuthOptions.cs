@@ -7,8 +7,8 @@ public sealed class AuthOptions
     public string Issuer { get; set; } = "serverless-shop";
     public string Audience { get; set; } = "serverless-shop-api";
 
-    /// <summary>The identity service's OpenID configuration, from which the JWKS is read.</summary>
-    public string? MetadataAddress { get; set; }
+    /// <summary>The identity service's OpenID configuration, from which the JWKS is read; by logical name.</summary>
+    public string? MetadataAddress { get; set; } = "https+http://identity/auth/.well-known/openid-configuration";
 
     /// <summary>This service's own client id and secret for service-to-service calls (local dev key).</summary>
     public string? ClientId { get; set; }

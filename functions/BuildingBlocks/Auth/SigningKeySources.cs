@@ -16,11 +16,14 @@ public sealed class JwksSigningKeySource : ISigningKeySource
 {
     private readonly ConfigurationManager<OpenIdConnectConfiguration> _configuration;
 
-    public JwksSigningKeySource(IOptions<AuthOptions> options)
+    /// <summary>The HTTP client (with service discovery) the JWKS is read with.</summary>
+    public const string Client = "jwks";
+
+    public JwksSigningKeySource(IOptions<AuthOptions> options, IHttpClientFactory httpClients)
     {
         var address = options.Value.MetadataAddress
             ?? throw new InvalidOperationException("Auth:MetadataAddress is not configured.");
-        var retriever = new HttpDocumentRetriever { RequireHttps = address.StartsWith("https://", StringComparison.OrdinalIgnoreCase) };
+        var retriever = new HttpDocumentRetriever(httpClients.CreateClient(Client)) { RequireHttps = address.StartsWith("https://", StringComparison.OrdinalIgnoreCase) };
         _configuration = new ConfigurationManager<OpenIdConnectConfiguration>(address, new OpenIdConnectConfigurationRetriever(), retriever)
         {
             AutomaticRefreshInterval = TimeSpan.FromHours(1),

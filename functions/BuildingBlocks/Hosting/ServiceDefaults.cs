@@ -18,10 +18,13 @@ public static class ServiceDefaults
         services.TryAddSingleton<IServiceFaults, NoFaults>();
         services.AddSingleton<TokenValidator>();
         services.AddSingleton<ISigningKeySource, JwksSigningKeySource>();
+        services.AddServiceDiscovery();
+        services.ConfigureHttpClientDefaults(http => http.AddServiceDiscovery());
+        services.AddHttpClient(JwksSigningKeySource.Client);
         services.AddSingleton<ServiceTokenProvider>();
         services.AddTransient<ServiceTokenHandler>();
         services.AddHostedService<AuthWarmup>();
-        services.AddHttpClient(ServiceTokenProvider.IdentityClient, c => c.BaseAddress = ServiceAddress(configuration, "identity"));
+        services.AddHttpClient(ServiceTokenProvider.IdentityClient, c => c.BaseAddress = ServiceAddress("identity"));
         return services;
     }
 
@@ -30,19 +33,17 @@ public static class ServiceDefaults
         where TClient : class =>
         services.AddHttpClient<TClient>(c =>
             {
-                c.BaseAddress = ServiceAddress(configuration, serviceName);
+                c.BaseAddress = ServiceAddress(serviceName);
                 c.Timeout = TimeSpan.FromSeconds(15);
             })
             .AddHttpMessageHandler<ServiceTokenHandler>();
 
-    /// <summary>Service discovery by logical name: <c>Services:{name}</c> in configuration.</summary>
-    public static Uri ServiceAddress(IConfiguration configuration, string serviceName)
-    {
-        var value = configuration[$"Services:{serviceName}"];
-        return string.IsNullOrEmpty(value)
-            ? new Uri($"http://{serviceName}.invalid/")
-            : new Uri(value.EndsWith('/') ? value : value + "/");
-    }
+    /// <summary>
+    /// A service's logical address. Microsoft.Extensions.ServiceDiscovery resolves it on every call
+    /// from configuration, <c>Services:{name}:https</c> (Azure) or <c>Services:{name}:http</c> (local),
+    /// each a list of instances; so adding an instance or moving a service is a config change.
+    /// </summary>
+    public static Uri ServiceAddress(string serviceName) => new($"https+http://{serviceName}/");
 
     /// <summary>Where this service keeps its local SQLite file.</summary>
     public static string SqlitePath(IConfiguration configuration, string serviceName)

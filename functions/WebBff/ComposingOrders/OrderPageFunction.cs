@@ -92,14 +92,14 @@ public sealed class OrderPageFunction(IHttpClientFactory clients, Circuits circu
         return denied ?? new OkObjectResult(circuits.States());
     }
 
-    /// <summary>The fallback: any failure of a part (down, 5xx, timeout, open circuit) makes it null and degraded.</summary>
+    /// <summary>The fallback: any failure of a part (down, 5xx, timeout, open circuit, no instance known) makes it null and degraded.</summary>
     private static async Task<(T? Value, bool Down)> Part<T>(Func<Task<T?>> read)
     {
         try
         {
             return (await read(), false);
         }
-        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or TimeoutException
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or TimeoutException or InvalidOperationException
                                        or Polly.CircuitBreaker.BrokenCircuitException or Polly.Timeout.TimeoutRejectedException or JsonException)
         {
             return (default, true);

@@ -23,10 +23,9 @@ public sealed class GatewayPolicyTests(ServicesFixture services) : IAsyncLifetim
             .AddConfiguration(services.Configuration)
             .AddInMemoryCollection(new Dictionary<string, string?> { ["Gateway:RateLimitPermits"] = "5", ["Gateway:RateLimitWindowSeconds"] = "60" })
             .Build();
-        var addresses = new[] { ServicesFixture.Identity, ServicesFixture.Inventory, ServicesFixture.Payments, ServicesFixture.Shipping }
-            .ToDictionary(s => s, services.AddressOf);
-        _gateway = GatewayApp.Build(configuration, port, addresses, LocalSystem.ConfigureLogging,
-            new FaultSwitchboard(addresses.Keys), Path.Combine(services.DataDirectory, "gateway-settings.json"));
+        string[] routed = [ServicesFixture.Identity, ServicesFixture.Inventory, ServicesFixture.Payments, ServicesFixture.Shipping];
+        _gateway = GatewayApp.Build(configuration, port, routed, LocalSystem.ConfigureLogging,
+            new FaultSwitchboard(routed), Path.Combine(services.DataDirectory, "gateway-settings.json"));
         await _gateway.StartAsync();
         _http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/") };
     }

@@ -252,12 +252,20 @@ public sealed class FakeCredential(string token) : TokenCredential
         ValueTask.FromResult(GetToken(requestContext, cancellationToken));
 }
 
-/// <summary>Time that moves only when the test says so.</summary>
+/// <summary>Time that moves only when the test says so, and counts how often it was read.</summary>
 public sealed class ManualClock : TimeProvider
 {
     private DateTimeOffset _now = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+    private int _reads;
 
-    public override DateTimeOffset GetUtcNow() => _now;
+    /// <summary>Calls to <see cref="GetUtcNow"/>: none means no one even asked whether a refresh is due.</summary>
+    public int Reads => Volatile.Read(ref _reads);
+
+    public override DateTimeOffset GetUtcNow()
+    {
+        Interlocked.Increment(ref _reads);
+        return _now;
+    }
 
     public void Advance(TimeSpan by) => _now += by;
 }
