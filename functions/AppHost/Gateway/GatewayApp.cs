@@ -11,6 +11,7 @@ using Microsoft.AspNetCore.Routing;
 using Serverless.BuildingBlocks.Auth;
 using Serverless.BuildingBlocks.Hosting;
 using Serverless.BuildingBlocks.Http;
+using OpenTelemetry.Metrics;
 using Yarp.ReverseProxy.Configuration;
 using Azure.Storage.Queues;
 using Serverless.BuildingBlocks.Messaging;
@@ -38,7 +39,7 @@ public static class GatewayApp
     /// The policies this gateway applies. API Management applies the same ones from
     /// <c>infra/apim/api-policy.xml</c>; a test checks that each has its counterpart there.
     /// </summary>
-    public static readonly string[] Policies = ["correlation-id", "trace-context", "body-limit", "jwt-validation", "rate-limit", "problem-details"];
+    public static readonly string[] Policies = ["correlation-id", "trace-context", "body-limit", "jwt-validation", "rate-limit", "problem-details", "request-metrics"];
     private const string CallerItem = "gateway.caller";
 
     /// <summary>Public path prefixes and the service that owns each.</summary>
@@ -79,6 +80,10 @@ public static class GatewayApp
         builder.Services.AddSingleton(_ => new QueueMessageBus(
             new QueueServiceClient(configuration["Bus:ConnectionString"], QueueMessageBus.ClientOptions), new BusTopology(configuration)));
 
+        builder.Services.AddSingleton<GatewayMetrics>();
+        builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(GatewayMetrics.MeterName)
+            .AddPrometheusExporter(prometheus => prometheus.ScrapeResponseCacheDurationMilliseconds = 0));
+
         var options = configuration.GetSection(GatewayOptions.Section).Get<GatewayOptions>() ?? new GatewayOptions();
         builder.Services.AddRateLimiter(r =>
         {
@@ -109,6 +114,7 @@ public static class GatewayApp
             .AddServiceDiscoveryDestinationResolver();
 
         var app = builder.Build();
+        app.Use(app.Services.GetRequiredService<GatewayMetrics>().Record);
         app.Use(CorrelationId);
         app.Use(BodyLimit);
         app.Use(Authenticate);
@@ -181,6 +187,7 @@ public static class GatewayApp
                 ? await next(context)
                 : Results.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden", detail: "Operations are for admins."));
         ops.MapGet("/status", (HttpContext context, IHttpClientFactory clients, QueueMessageBus bus) => Status(context, clients, bus, services));
+        app.MapPrometheusScrapingEndpoint("/ops/metrics", meterProvider: null, configureBranchedPipeline: AdminOnly, optionsName: null);
         ops.MapGet("/dead-letters", async (QueueMessageBus bus, CancellationToken ct) => Results.Ok(await bus.DeadLettersAsync(ct)));
         ops.MapPost("/dead-letters/replay", async (QueueMessageBus bus, CancellationToken ct) => Results.Ok(new { replayed = await bus.ReplayAsync(ct) }));
         ops.MapDelete("/dead-letters", async (QueueMessageBus bus, CancellationToken ct) => Results.Ok(new { purged = await bus.PurgeAsync(ct) }));
@@ -242,6 +249,18 @@ public static class GatewayApp
             projectionLagMs = (await lag) is { } l && l.TryGetProperty("projectionLagMs", out var ms) ? ms.GetDouble() : -1,
         });
     }
+
+    /// <summary>The same admin check as the /ops group, for the metrics endpoint (a middleware branch, not a route handler).</summary>
+    private static void AdminOnly(IApplicationBuilder branch) => branch.Use(async (context, next) =>
+    {
+        if (context.Items[CallerItem] is Caller { IsAdmin: true })
+        {
+            await next(context);
+            return;
+        }
+
+        await WriteProblem(context, StatusCodes.Status403Forbidden, "Forbidden", "Operations are for admins.");
+    });
 
     private static string CallerKey(HttpContext context) =>
         context.Items[CallerItem] is Caller caller ? "sub:" + caller.Subject : "ip:" + context.Connection.RemoteIpAddress;

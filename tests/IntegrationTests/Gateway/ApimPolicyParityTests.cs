@@ -45,6 +45,13 @@ public sealed class ApimPolicyParityTests
             Assert.Equal("Retry-After", (string?)limit.Attribute("retry-after-header-name"));
             Assert.Contains("sub:", (string)limit.Attribute("counter-key")!, StringComparison.Ordinal);
         },
+        ["request-metrics"] = () =>
+        {
+            var metrics = Section("outbound").Descendants("emit-metric").ToList();
+            Assert.Contains(metrics, m => (string?)m.Attribute("value") == "1"); // rate and errors
+            Assert.Contains(metrics, m => ((string?)m.Attribute("value") ?? "").Contains("context.Elapsed", StringComparison.Ordinal)); // latency
+            Assert.All(metrics, m => Assert.Equal(["route", "status"], m.Elements("dimension").Select(d => (string?)d.Attribute("name"))));
+        },
         ["problem-details"] = () => Assert.Contains(Section("on-error").Descendants("value"), v => v.Value == Problems.ContentType),
     };
 

@@ -96,6 +96,45 @@ public sealed class GatewayPolicyTests(ServicesFixture services) : IAsyncLifetim
     }
 
     [Fact]
+    public async Task RequestMetrics_CountRequestsErrorsAndLatency_PerRoute_ForAdminsOnly()
+    {
+        const string inventory = "/api/inventory/{**rest}", payments = "/api/payments/{**rest}";
+        var admin = await services.TokenAsync("admin");
+        var bob = await services.TokenAsync("bob");
+        var before = await Scrape(admin);
+
+        // Given three forwarded requests (404 from inventory) and one the gateway rejects itself (401)
+        for (var i = 0; i < 3; i++)
+        {
+            using var notFound = await Get("api/inventory/no-such-sku", bob);
+            Assert.Equal(HttpStatusCode.NotFound, notFound.StatusCode);
+        }
+
+        using (var anonymous = await _http.GetAsync("api/payments/accounts/bob"))
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+        }
+
+        // Then each is counted under its route and status, with its duration
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        var after = await Scrape(admin);
+        while (Series(after, "count", inventory, 404) - Series(before, "count", inventory, 404) < 3 && DateTime.UtcNow < deadline)
+        {
+            after = await Scrape(admin);
+        }
+
+        Assert.Equal(3, Series(after, "count", inventory, 404) - Series(before, "count", inventory, 404));
+        Assert.Equal(1, Series(after, "count", payments, 401) - Series(before, "count", payments, 401));
+        Assert.True(Series(after, "sum", inventory, 404) > Series(before, "sum", inventory, 404), "no latency was recorded");
+        Assert.Contains("gateway_request_duration_seconds_bucket{", after, StringComparison.Ordinal);
+
+        // And the metrics are for admins
+        using var customer = await Get("ops/metrics", bob);
+        Assert.Equal(HttpStatusCode.Forbidden, customer.StatusCode);
+        Assert.Equal("application/problem+json", customer.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Fact]
     public async Task CorrelationId_IsEchoed_AndPassedOn()
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, "health");
@@ -110,6 +149,22 @@ public sealed class GatewayPolicyTests(ServicesFixture services) : IAsyncLifetim
         using var request = new HttpRequestMessage(HttpMethod.Get, path);
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
         return await _http.SendAsync(request);
+    }
+
+    private async Task<string> Scrape(string adminToken)
+    {
+        using var response = await Get("ops/metrics", adminToken);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return await response.Content.ReadAsStringAsync();
+    }
+
+    /// <summary>The value of one series of the gateway's duration histogram in a Prometheus scrape; 0 when absent.</summary>
+    private static double Series(string scrape, string part, string route, int status)
+    {
+        var line = scrape.Split('\n').FirstOrDefault(l => l.StartsWith($"gateway_request_duration_seconds_{part}{{", StringComparison.Ordinal)
+                                                          && l.Contains($"http_route=\"{route}\"", StringComparison.Ordinal)
+                                                          && l.Contains($"http_response_status_code=\"{status}\"", StringComparison.Ordinal));
+        return line is null ? 0 : double.Parse(line[(line.LastIndexOf('}') + 1)..].Trim().Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture);
     }
 
     private async Task<string> RealKid()
