@@ -46,8 +46,15 @@ public sealed class LocalSystem : IAsyncDisposable
         var dataDirectory = Path.GetFullPath(shared["LocalHost:DataDirectory"] ?? Path.Combine(repoRoot, ".data"));
         Directory.CreateDirectory(dataDirectory);
 
-        // The local config store: a watched JSON file in the data folder, read by every service at run time.
-        var settingsFile = Path.Combine(dataDirectory, "config", "settings.json");
+        // The local config store: a watched JSON file per environment in the data folder (App Configuration's
+        // label per environment), read by every service at run time.
+        var environment = shared["DOTNET_ENVIRONMENT"] ?? shared["LocalHost:Environment"] ?? "Development";
+        if (environment.Length == 0 || environment.Any(ch => !char.IsAsciiLetterOrDigit(ch) && ch is not '-' and not '_'))
+        {
+            throw new InvalidOperationException($"The environment name '{environment}' must be letters, digits, '-' or '_'.");
+        }
+
+        var settingsFile = Path.Combine(dataDirectory, "config", $"settings.{environment}.json");
         Directory.CreateDirectory(Path.GetDirectoryName(settingsFile)!);
         if (!File.Exists(settingsFile))
         {

@@ -71,8 +71,7 @@ public static class GatewayApp
         logging(builder.Logging);
 
         builder.Services.AddOptions<AuthOptions>().Bind(configuration.GetSection(AuthOptions.Section));
-        builder.Services.AddServiceDiscovery();
-        builder.Services.ConfigureHttpClientDefaults(http => http.AddServiceDiscovery());
+        builder.Services.AddServiceRegistry();
         builder.Services.AddHttpClient(JwksSigningKeySource.Client);
         builder.Services.AddSingleton<ISigningKeySource, JwksSigningKeySource>();
         builder.Services.AddSingleton<TokenValidator>();

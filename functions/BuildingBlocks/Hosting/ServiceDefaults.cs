@@ -18,8 +18,7 @@ public static class ServiceDefaults
         services.TryAddSingleton<IServiceFaults, NoFaults>();
         services.AddSingleton<TokenValidator>();
         services.AddSingleton<ISigningKeySource, JwksSigningKeySource>();
-        services.AddServiceDiscovery();
-        services.ConfigureHttpClientDefaults(http => http.AddServiceDiscovery());
+        services.AddServiceRegistry();
         services.AddHttpClient(JwksSigningKeySource.Client);
         services.AddSingleton<ServiceTokenProvider>();
         services.AddTransient<ServiceTokenHandler>();
@@ -37,6 +36,19 @@ public static class ServiceDefaults
                 c.Timeout = TimeSpan.FromSeconds(15);
             })
             .AddHttpMessageHandler<ServiceTokenHandler>();
+
+    /// <summary>
+    /// Service discovery on every HttpClient: a logical name is resolved from configuration; any other
+    /// host (an absolute address such as the <c>jwks_uri</c> the identity service publishes) passes
+    /// through unchanged. So a name the registry does not list is tried as a host name and fails as a
+    /// connection error, which every caller's fallback already handles.
+    /// </summary>
+    public static IServiceCollection AddServiceRegistry(this IServiceCollection services)
+    {
+        services.AddServiceDiscovery();
+        services.ConfigureHttpClientDefaults(http => http.AddServiceDiscovery());
+        return services;
+    }
 
     /// <summary>
     /// A service's logical address. Microsoft.Extensions.ServiceDiscovery resolves it on every call
