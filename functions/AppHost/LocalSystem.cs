@@ -179,6 +179,7 @@ public sealed class LocalSystem : IAsyncDisposable
         logging.AddFilter("System.Net.Http", LogLevel.Warning);
         logging.AddFilter("DurableTask", LogLevel.Warning);
         logging.AddFilter("Grpc", LogLevel.Warning);
+        logging.AddFilter("Polly", LogLevel.Warning); // every HTTP attempt otherwise; retries and breaker changes still show
     }
 
     /// <summary>

@@ -114,6 +114,42 @@ public sealed class AppHostProcess : IAsyncDisposable
         _process = null;
     }
 
+    /// <summary>Ctrl+C: SIGINT to the AppHost, as a terminal sends it. Returns its exit code once it has stopped.</summary>
+    public async Task<int> InterruptAsync(TimeSpan within)
+    {
+        var process = _process ?? throw new InvalidOperationException("The AppHost is not running.");
+        using (var kill = Process.Start("kill", ["-INT", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!)
+        {
+            await kill.WaitForExitAsync();
+        }
+
+        await process.WaitForExitAsync().WaitAsync(within);
+        var exitCode = process.ExitCode;
+        process.Dispose();
+        _process = null;
+        return exitCode;
+    }
+
+    /// <summary>The Azurite this host started, if it is still running.</summary>
+    public bool AzuriteRunning()
+    {
+        var pidFile = Path.Combine(DataDirectory, "azurite.pid");
+        if (!File.Exists(pidFile) || !int.TryParse(File.ReadAllText(pidFile), out var pid))
+        {
+            return false;
+        }
+
+        try
+        {
+            using var azurite = Process.GetProcessById(pid);
+            return !azurite.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+    }
+
     public string Tail(int lines = 40) =>
         File.Exists(LogFile) ? string.Join('\n', File.ReadAllLines(LogFile).TakeLast(lines)) : "(no log)";
 

@@ -16,7 +16,7 @@ public sealed class BffTests(SystemFixture system)
     {
         var orderId = await ConfirmedOrder("alice");
 
-        var page = await Page("alice", orderId);
+        var page = await _shop.WebOrderPageAsync("alice", orderId);
 
         Assert.Equal(orderId, page.GetProperty("order").GetProperty("orderId").GetString());
         Assert.Equal("Confirmed", page.GetProperty("order").GetProperty("status").GetString());
@@ -41,35 +41,35 @@ public sealed class BffTests(SystemFixture system)
     public async Task PaymentsDown_PageStillAnswers200Fast_WithPaymentNullAndDegraded_AndTheBreakerOpensThenClosesAgain()
     {
         var orderId = await ConfirmedOrder("alice");
-        var healthy = await Page("alice", orderId); // the page as a client saw it just before payments went down
+        var healthy = await _shop.WebOrderPageAsync("alice", orderId); // the page as a client saw it just before payments went down
         Assert.Empty(healthy.GetProperty("degraded").EnumerateArray());
-        await SetFault("payments", "down");
+        await _shop.SetFaultAsync("payments", "down");
         try
         {
             // Composition degrades, fast
             var clock = Stopwatch.StartNew();
-            var page = await Page("alice", orderId);
+            var page = await _shop.WebOrderPageAsync("alice", orderId);
             Assert.True(clock.Elapsed < TimeSpan.FromSeconds(2), $"took {clock.Elapsed}");
             Assert.Equal(JsonValueKind.Null, page.GetProperty("payment").ValueKind);
             Assert.Equal(["payments"], page.GetProperty("degraded").EnumerateArray().Select(d => d.GetString()));
             Assert.Equal("Booked", page.GetProperty("shipment").GetProperty("status").GetString());
 
             // Failures open the payments circuit; then the fallback answers without calling payments at all
-            await Eventually(async () => (await Circuits()).GetProperty("payments").GetString() == "open", async () => await Page("alice", orderId));
+            await Eventually(async () => (await Circuits()).GetProperty("payments").GetString() == "open", async () => await _shop.WebOrderPageAsync("alice", orderId));
             clock.Restart();
-            page = await Page("alice", orderId);
+            page = await _shop.WebOrderPageAsync("alice", orderId);
             Assert.True(clock.Elapsed < TimeSpan.FromMilliseconds(500), $"open circuit answered after {clock.Elapsed}");
             Assert.Equal(["payments"], page.GetProperty("degraded").EnumerateArray().Select(d => d.GetString()));
             Assert.Equal("closed", (await Circuits()).GetProperty("shipping").GetString());
         }
         finally
         {
-            await SetFault("payments", "none");
+            await _shop.SetFaultAsync("payments", "none");
         }
 
         // Once payments is back, a trial call after the break closes the circuit again
-        await Eventually(async () => (await Circuits()).GetProperty("payments").GetString() == "closed", async () => await Page("alice", orderId));
-        var healed = await Page("alice", orderId);
+        await Eventually(async () => (await Circuits()).GetProperty("payments").GetString() == "closed", async () => await _shop.WebOrderPageAsync("alice", orderId));
+        var healed = await _shop.WebOrderPageAsync("alice", orderId);
         Assert.Empty(healed.GetProperty("degraded").EnumerateArray());
         Assert.Equal("Charged", healed.GetProperty("payment").GetProperty("status").GetString());
     }
@@ -99,24 +99,11 @@ public sealed class BffTests(SystemFixture system)
         return orderId;
     }
 
-    private async Task<JsonElement> Page(string user, string orderId)
-    {
-        using var response = await _shop.SendAsync(HttpMethod.Get, $"bff/web/orders/{orderId}", user);
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        return await response.Content.ReadFromJsonAsync<JsonElement>();
-    }
-
     private async Task<JsonElement> Circuits()
     {
         using var response = await _shop.SendAsync(HttpMethod.Get, "bff/web/circuits", "admin");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         return await response.Content.ReadFromJsonAsync<JsonElement>();
-    }
-
-    private async Task SetFault(string service, string mode)
-    {
-        using var response = await _shop.SendAsync(HttpMethod.Put, $"ops/faults/{service}", "admin", new { mode });
-        Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
     }
 
     /// <summary>Repeats <paramref name="act"/> until <paramref name="condition"/> holds, or fails at the deadline.</summary>

@@ -30,7 +30,7 @@ public sealed class LocalOperationsTests(SystemFixture system)
         var sku = SystemFixture.NewSku("later");
         await _shop.PutStockAsync(sku, 5, 10m);
         await _shop.SetBalanceAsync("bob", 50m);
-        await SetFault("payments", "down");
+        await _shop.SetFaultAsync("payments", "down");
         string orderId;
         try
         {
@@ -51,7 +51,7 @@ public sealed class LocalOperationsTests(SystemFixture system)
         }
         finally
         {
-            await SetFault("payments", "none");
+            await _shop.SetFaultAsync("payments", "none");
         }
 
         var order = await _shop.FinalAsync("bob", orderId, TimeSpan.FromSeconds(60));
@@ -62,7 +62,7 @@ public sealed class LocalOperationsTests(SystemFixture system)
     [Fact]
     public async Task SlowService_AnswersTwoSecondsLate()
     {
-        await SetFault("inventory", "slow");
+        await _shop.SetFaultAsync("inventory", "slow");
         try
         {
             var clock = Stopwatch.StartNew();
@@ -71,7 +71,7 @@ public sealed class LocalOperationsTests(SystemFixture system)
         }
         finally
         {
-            await SetFault("inventory", "none");
+            await _shop.SetFaultAsync("inventory", "none");
         }
     }
 
@@ -131,14 +131,14 @@ public sealed class LocalOperationsTests(SystemFixture system)
         Assert.True(status.GetProperty("deadLetters").GetInt32() >= 0);
         Assert.True(status.GetProperty("projectionLagMs").GetDouble() >= 0);
 
-        await SetFault("shipping", "down");
+        await _shop.SetFaultAsync("shipping", "down");
         try
         {
             Assert.False((await Status()).GetProperty("services").GetProperty("shipping").GetProperty("healthy").GetBoolean());
         }
         finally
         {
-            await SetFault("shipping", "none");
+            await _shop.SetFaultAsync("shipping", "none");
         }
     }
 
@@ -149,17 +149,7 @@ public sealed class LocalOperationsTests(SystemFixture system)
         return await System.Net.Http.Json.HttpContentJsonExtensions.ReadFromJsonAsync<System.Text.Json.JsonElement>(response.Content);
     }
 
-    private async Task SetFault(string service, string mode)
-    {
-        using var response = await _shop.SendAsync(HttpMethod.Put, $"ops/faults/{service}", "admin", new { mode });
-        Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
-    }
-
-    private async Task SetConfig(string countries)
-    {
-        using var response = await _shop.SendAsync(HttpMethod.Put, "ops/config/Shipping:SupportedCountries", "admin", new { value = countries });
-        Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
-    }
+    private Task SetConfig(string countries) => _shop.SetConfigAsync("Shipping:SupportedCountries", countries);
 
     private async Task<decimal> SetAndReadBalance(decimal balance)
     {

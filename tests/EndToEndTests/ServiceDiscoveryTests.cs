@@ -21,7 +21,7 @@ public sealed class ServiceDiscoveryTests(SystemFixture system)
         var nowhere = AppHostProcess.FreePorts(1)[0]; // nothing listens there
 
         // When the config store says payments lives elsewhere
-        await SetConfig(PaymentsInstance, $"http://127.0.0.1:{nowhere}/");
+        await _shop.SetConfigAsync(PaymentsInstance, $"http://127.0.0.1:{nowhere}/");
         try
         {
             // Then the gateway routes there (and says so as problem details), and the web BFF's client does too
@@ -36,7 +36,7 @@ public sealed class ServiceDiscoveryTests(SystemFixture system)
         finally
         {
             // When it says payments is back where it runs
-            await SetConfig(PaymentsInstance, $"http://127.0.0.1:{system.Host.PaymentsPort}/");
+            await _shop.SetConfigAsync(PaymentsInstance, $"http://127.0.0.1:{system.Host.PaymentsPort}/");
         }
 
         // Then both find it again
@@ -59,20 +59,9 @@ public sealed class ServiceDiscoveryTests(SystemFixture system)
         return orderId;
     }
 
-    private async Task<JsonElement> Page(string orderId)
-    {
-        using var response = await _shop.SendAsync(HttpMethod.Get, $"bff/web/orders/{orderId}", "alice");
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        return await response.Content.ReadFromJsonAsync<JsonElement>();
-    }
+    private Task<JsonElement> Page(string orderId) => _shop.WebOrderPageAsync("alice", orderId);
 
     private static List<string?> Degraded(JsonElement page) => [.. page.GetProperty("degraded").EnumerateArray().Select(d => d.GetString())];
-
-    private async Task SetConfig(string key, string value)
-    {
-        using var response = await _shop.SendAsync(HttpMethod.Put, $"ops/config/{key}", "admin", new { value });
-        Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
-    }
 
     private static async Task Until(Func<Task<bool>> condition)
     {

@@ -53,6 +53,28 @@ public sealed class ShopClient(Uri gateway) : IDisposable
         return await _http.SendAsync(request);
     }
 
+    /// <summary>The web BFF's composed order page (must answer 200).</summary>
+    public async Task<JsonElement> WebOrderPageAsync(string user, string orderId)
+    {
+        using var response = await SendAsync(HttpMethod.Get, $"bff/web/orders/{orderId}", user);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return await response.Content.ReadFromJsonAsync<JsonElement>();
+    }
+
+    /// <summary>Local mode: switches a service's fault (<c>down</c>, <c>slow</c>, <c>none</c>), as an admin.</summary>
+    public async Task SetFaultAsync(string service, string mode)
+    {
+        using var response = await SendAsync(HttpMethod.Put, $"ops/faults/{service}", "admin", new { mode });
+        Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
+    }
+
+    /// <summary>Local mode: writes one key of the config store, as an admin.</summary>
+    public async Task SetConfigAsync(string key, string value)
+    {
+        using var response = await SendAsync(HttpMethod.Put, $"ops/config/{key}", "admin", new { value });
+        Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
+    }
+
     public async Task<ItemView> PutStockAsync(string sku, int available, decimal price)
     {
         using var response = await SendAsync(HttpMethod.Put, $"api/inventory/{sku}", "admin", new { available, price });

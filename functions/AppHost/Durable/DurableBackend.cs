@@ -28,12 +28,10 @@ public sealed class DurableBackendOptions
 public sealed class DurableBackend : IAsyncDisposable
 {
     private readonly WebApplication _app;
-    private readonly AzureStorageOrchestrationService _service;
 
-    private DurableBackend(WebApplication app, AzureStorageOrchestrationService service, Uri address)
+    private DurableBackend(WebApplication app, Uri address)
     {
         _app = app;
-        _service = service;
         Address = address;
     }
 
@@ -78,7 +76,7 @@ public sealed class DurableBackend : IAsyncDisposable
         var service = app.Services.GetRequiredService<AzureStorageOrchestrationService>();
         await service.CreateIfNotExistsAsync();
         await app.StartAsync();
-        return new DurableBackend(app, service, new Uri($"http://127.0.0.1:{port}"));
+        return new DurableBackend(app, new Uri($"http://127.0.0.1:{port}"));
     }
 
     /// <summary>Bounded stop: the server would otherwise wait long for outstanding work items.</summary>
@@ -89,12 +87,13 @@ public sealed class DurableBackend : IAsyncDisposable
             await _app.StopAsync(timeout.Token);
         }
 
-        await _app.Services.GetRequiredService<RenewingOrchestrationService>().AbandonInFlightActivitiesAsync();
+        var service = _app.Services.GetRequiredService<RenewingOrchestrationService>();
+        await service.AbandonInFlightActivitiesAsync();
         try
         {
-            await _service.StopAsync(isForced: true).WaitAsync(TimeSpan.FromSeconds(3));
+            await service.StopAsync(isForced: true).WaitAsync(TimeSpan.FromSeconds(3));
         }
-        catch (Exception ex) when (ex is TimeoutException or InvalidOperationException or OperationCanceledException)
+        catch (Exception ex) when (ex is TimeoutException or OperationCanceledException)
         {
             // Leases expire on their own; a restart takes over.
         }

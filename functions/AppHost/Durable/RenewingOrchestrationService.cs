@@ -15,6 +15,8 @@ namespace Serverless.AppHost.Durable;
 public sealed class RenewingOrchestrationService(IOrchestrationService inner, TimeSpan renewInterval) : IOrchestrationService
 {
     private readonly ConcurrentDictionary<string, (CancellationTokenSource Stop, Task Loop, TaskActivityWorkItem Item)> _inFlight = new();
+    private readonly Lock _stopping = new();
+    private Task? _stopped;
 
     public async Task<TaskActivityWorkItem> LockNextTaskActivityWorkItem(TimeSpan receiveTimeout, CancellationToken cancellationToken)
     {
@@ -109,8 +111,33 @@ public sealed class RenewingOrchestrationService(IOrchestrationService inner, Ti
 
     public Task<TaskActivityWorkItem> RenewTaskActivityWorkItemLockAsync(TaskActivityWorkItem workItem) => inner.RenewTaskActivityWorkItemLockAsync(workItem);
     public Task StartAsync() => inner.StartAsync();
-    public Task StopAsync() => inner.StopAsync();
-    public Task StopAsync(bool isForced) => inner.StopAsync(isForced);
+    public Task StopAsync() => StopAsync(isForced: false);
+
+    /// <summary>
+    /// Stops the provider once, however many ask: the task hub server stops it from an application-stopping
+    /// callback (async void, so a throw there kills the process) while the AppHost stops it too.
+    /// </summary>
+    public Task StopAsync(bool isForced)
+    {
+        lock (_stopping)
+        {
+            return _stopped ??= StopOnceAsync(isForced);
+        }
+    }
+
+    private async Task StopOnceAsync(bool isForced)
+    {
+        try
+        {
+            await inner.StopAsync(isForced);
+        }
+        catch (Exception ex) when (ex is NullReferenceException or ObjectDisposedException or InvalidOperationException)
+        {
+            // DurableTask.AzureStorage's lease manager can throw while it stops (seen on Ctrl+C after a
+            // minute of running); its leases expire on their own and the next start takes them over.
+        }
+    }
+
     public Task CreateAsync() => inner.CreateAsync();
     public Task CreateAsync(bool recreateInstanceStore) => inner.CreateAsync(recreateInstanceStore);
     public Task CreateIfNotExistsAsync() => inner.CreateIfNotExistsAsync();
