@@ -25,8 +25,9 @@ public sealed class AppConfigurationSource(AppConfigurationOptions options, Toke
 }
 
 /// <summary>
-/// Loads the store's key-values for one label at startup (the only time it blocks), then reloads them
-/// when the sentinel key's ETag changes. A failed refresh keeps the last good values. Values are never logged.
+/// Loads the store's unlabelled key-values with the environment's label on top at startup (the only time it
+/// blocks), then reloads them when the sentinel key's ETag changes. A failed refresh keeps the last good values.
+/// Values are never logged.
 /// </summary>
 public sealed class AppConfigurationProvider : ConfigurationProvider, IDisposable
 {
@@ -150,8 +151,8 @@ public sealed class AppConfigurationProvider : ConfigurationProvider, IDisposabl
 
         Data = await ReadAllAsync(cancellationToken);
         _loaded = true;
-        _logger.LogInformation("App Configuration {Endpoint} loaded {Count} settings for label {Label}",
-            _options.Endpoint, Data.Count, _options.Label ?? "(none)");
+        _logger.LogInformation("App Configuration {Endpoint} loaded {Count} settings for labels {Labels}",
+            _options.Endpoint, Data.Count, string.Join(" then ", _options.LabelsInOrder().Select(l => l ?? "(none)")));
     }
 
     private async Task<Dictionary<string, string?>> ReadAllAsync(CancellationToken cancellationToken)
@@ -160,26 +161,37 @@ public sealed class AppConfigurationProvider : ConfigurationProvider, IDisposabl
             ? [AppConfigurationClient.EscapeFilter(prefix) + "*", FeatureFlags.KeyPrefix + "*"]
             : ["*"];
 
-        var data = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
-        foreach (var keyFilter in keyFilters)
+        // The overlay is by store key, before flags are expanded and references resolved: a labelled flag replaces
+        // the unlabelled one whole (no filters left over), and an overridden reference is never resolved.
+        var winners = new Dictionary<string, KeyValue>(StringComparer.Ordinal);
+        foreach (var label in _options.LabelsInOrder())
         {
-            foreach (var kv in await _client.ListAsync(keyFilter, _options.Label, cancellationToken))
+            foreach (var keyFilter in keyFilters)
             {
-                if (FeatureFlags.IsFeatureFlag(kv))
+                foreach (var kv in await _client.ListAsync(keyFilter, label, cancellationToken))
                 {
-                    foreach (var (key, value) in FeatureFlags.ToConfiguration(kv))
-                    {
-                        data[key] = value;
-                    }
+                    winners[kv.Key] = kv;
                 }
-                else if (kv.ContentType?.StartsWith(KeyVaultReference, StringComparison.OrdinalIgnoreCase) == true)
+            }
+        }
+
+        var data = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+        foreach (var kv in winners.Values)
+        {
+            if (FeatureFlags.IsFeatureFlag(kv))
+            {
+                foreach (var (key, value) in FeatureFlags.ToConfiguration(kv))
                 {
-                    data[kv.Key] = await _secrets.ResolveAsync(SecretUri(kv), cancellationToken);
+                    data[key] = value;
                 }
-                else
-                {
-                    data[kv.Key] = kv.Value;
-                }
+            }
+            else if (kv.ContentType?.StartsWith(KeyVaultReference, StringComparison.OrdinalIgnoreCase) == true)
+            {
+                data[kv.Key] = await _secrets.ResolveAsync(SecretUri(kv), cancellationToken);
+            }
+            else
+            {
+                data[kv.Key] = kv.Value;
             }
         }
 

@@ -14,36 +14,86 @@ public sealed class AppConfigurationProviderTests
     private readonly CapturedLogs _logs = new();
 
     [Fact]
-    public async Task Load_ReadsOnlyTheKeysOfItsLabel()
+    public async Task Load_LabelledValue_OverridesTheUnlabelledOne()
     {
-        // Given the same key under three labels and a key that exists only for Staging
+        // Given one key under no label, Production and Staging
         await using var store = await FakeAppConfigurationStore.StartAsync();
+        store.Set("Shipping:SupportedCountries", "DE");
         store.Set("Shipping:SupportedCountries", "KR,US", label: "Production");
         store.Set("Shipping:SupportedCountries", "GB", label: "Staging");
-        store.Set("Shipping:SupportedCountries", "DE");
-        store.Set("Orders:MaxItems", "5", label: "Staging");
 
         // When loading the Production label
         using var config = Build(store);
 
-        // Then only Production's value is there, read with a token for the store's scope
+        // Then Production's value wins, read with a token for the store's scope
         Assert.Equal("KR,US", config["Shipping:SupportedCountries"]);
-        Assert.Null(config["Orders:MaxItems"]);
         Assert.Contains($"{store.Endpoint.GetLeftPart(UriPartial.Authority)}/.default", store.Credential.Scopes);
         Assert.Equal(0, store.UnauthorizedResponses);
     }
 
     [Fact]
-    public async Task Load_WithoutLabel_ReadsTheUnlabelledKeys()
+    public async Task Load_UnlabelledOnlyKey_IsPresent()
+    {
+        // Given a key that has only an unlabelled value
+        await using var store = await FakeAppConfigurationStore.StartAsync();
+        store.Set("Orders:MaxItems", "20");
+        store.Set("Shipping:SupportedCountries", "KR,US", label: "Production");
+
+        // When loading the Production label
+        using var config = Build(store);
+
+        // Then the unlabelled base value is there next to Production's
+        Assert.Equal("20", config["Orders:MaxItems"]);
+        Assert.Equal("KR,US", config["Shipping:SupportedCountries"]);
+    }
+
+    [Fact]
+    public async Task Load_KeyOnlyInAnotherLabel_IsAbsent()
+    {
+        // Given a key that exists only for Staging
+        await using var store = await FakeAppConfigurationStore.StartAsync();
+        store.Set("Orders:MaxItems", "5", label: "Staging");
+        store.Set("Shipping:SupportedCountries", "DE");
+
+        // When loading the Production label
+        using var config = Build(store);
+
+        // Then Staging's key is left out
+        Assert.Null(config["Orders:MaxItems"]);
+        Assert.Equal("DE", config["Shipping:SupportedCountries"]);
+    }
+
+    [Fact]
+    public async Task Load_WithoutLabel_ReadsTheUnlabelledKeysOnce()
     {
         // Given a labelled and an unlabelled value of one key
         await using var store = await FakeAppConfigurationStore.StartAsync();
         store.Set("Shipping:SupportedCountries", "KR,US", label: "Production");
         store.Set("Shipping:SupportedCountries", "DE");
 
-        // When loading with no label; Then the unlabelled value wins
+        // When loading with no label
         using var config = Build(store, o => o.Label = null);
+
+        // Then the unlabelled value is there, from a single listing
         Assert.Equal("DE", config["Shipping:SupportedCountries"]);
+        Assert.Equal(1, store.ListRequests);
+    }
+
+    [Fact]
+    public async Task Load_WithoutUnlabelled_ReadsOnlyTheLabel()
+    {
+        // Given an unlabelled-only key and a key under Production
+        await using var store = await FakeAppConfigurationStore.StartAsync();
+        store.Set("Orders:MaxItems", "20");
+        store.Set("Shipping:SupportedCountries", "DE");
+        store.Set("Shipping:SupportedCountries", "KR,US", label: "Production");
+
+        // When loading Production without the unlabelled base
+        using var config = Build(store, o => o.IncludeUnlabelled = false);
+
+        // Then only Production's key-values are there
+        Assert.Equal("KR,US", config["Shipping:SupportedCountries"]);
+        Assert.Null(config["Orders:MaxItems"]);
     }
 
     [Fact]
@@ -86,6 +136,29 @@ public sealed class AppConfigurationProviderTests
     }
 
     [Fact]
+    public async Task FeatureFlags_LabelledFlag_ReplacesTheUnlabelledOneWhole()
+    {
+        // Given an unlabelled Canary behind a filter that Production turns fully on, an unlabelled-only Beta,
+        // and a Legacy flag only Staging has
+        await using var store = await FakeAppConfigurationStore.StartAsync();
+        store.SetFeatureFlag("Canary", enabled: true,
+            clientFilters: """[{"name":"Microsoft.Percentage","parameters":{"Value":50}}]""");
+        store.SetFeatureFlag("Canary", enabled: true, label: "Production");
+        store.SetFeatureFlag("Beta", enabled: true);
+        store.SetFeatureFlag("Legacy", enabled: true, label: "Staging");
+
+        // When loading the Production label
+        using var config = Build(store);
+
+        // Then Production's Canary wins with none of the base's filter left over, Beta comes from the base,
+        // and Staging's flag is not there
+        Assert.Equal("true", config["FeatureManagement:Canary"]);
+        Assert.Empty(config.GetSection("FeatureManagement:Canary").GetChildren());
+        Assert.Equal("true", config["FeatureManagement:Beta"]);
+        Assert.Null(config["FeatureManagement:Legacy"]);
+    }
+
+    [Fact]
     public async Task KeyVaultReference_IsResolvedToTheSecretValue()
     {
         // Given a Key Vault reference to a secret
@@ -99,6 +172,22 @@ public sealed class AppConfigurationProviderTests
         // Then the setting holds the secret, fetched with a Key Vault token
         Assert.Equal(Secret, config["Orders:DbPassword"]);
         Assert.Contains(KeyVaultSecretResolver.Scope, store.Credential.Scopes);
+    }
+
+    [Fact]
+    public async Task KeyVaultReference_LabelledOne_OverridesTheUnlabelledOne()
+    {
+        // Given an unlabelled reference to a secret that does not exist, overridden by Production's
+        await using var store = await FakeAppConfigurationStore.StartAsync();
+        store.SetSecret("orders-db-password", Secret);
+        store.SetKeyVaultReference("Orders:DbPassword", "missing-secret");
+        store.SetKeyVaultReference("Orders:DbPassword", "orders-db-password", label: "Production");
+
+        // When loaded
+        using var config = Build(store);
+
+        // Then the setting holds Production's secret; the overridden reference was never resolved
+        Assert.Equal(Secret, config["Orders:DbPassword"]);
     }
 
     [Fact]
@@ -141,6 +230,32 @@ public sealed class AppConfigurationProviderTests
         Assert.True(reloaded);
         Assert.Equal("KR,US,JP", config["Shipping:SupportedCountries"]);
         Assert.Equal(1, reloads());
+    }
+
+    [Fact]
+    public async Task ChangedSentinel_PicksUpAChangedUnlabelledBaseValue()
+    {
+        // Given a loaded provider with an unlabelled base value
+        await using var store = await FakeAppConfigurationStore.StartAsync();
+        Seed(store);
+        store.Set("Orders:MaxItems", "20");
+        using var config = Build(store);
+
+        // When the base value changes along with an unlabelled sentinel, which is not the one watched
+        store.Set("Orders:MaxItems", "25");
+        store.Set(Sentinel, "2");
+        _clock.Advance(Interval);
+
+        // Then nothing reloads
+        Assert.False(await Provider(config).TryRefreshAsync());
+        Assert.Equal("20", config["Orders:MaxItems"]);
+
+        // And once Production's sentinel is bumped the next refresh picks the new base value up
+        store.Set(Sentinel, "2", label: "Production");
+        _clock.Advance(Interval);
+        Assert.True(await Provider(config).TryRefreshAsync());
+        Assert.Equal("25", config["Orders:MaxItems"]);
+        Assert.Equal("KR,US", config["Shipping:SupportedCountries"]);
     }
 
     [Fact]
@@ -248,10 +363,10 @@ public sealed class AppConfigurationProviderTests
         // When loaded
         using var config = Build(store);
 
-        // Then all five arrived, over three pages
+        // Then all five arrived, over three pages of Production and one (empty) of unlabelled keys
         Assert.Equal(["value1", "value2", "value3", "value4", "value5"],
             config.GetSection("Paging").GetChildren().OrderBy(c => c.Key, StringComparer.Ordinal).Select(c => c.Value));
-        Assert.Equal(3, store.ListRequests);
+        Assert.Equal(4, store.ListRequests);
     }
 
     [Fact]

@@ -9,7 +9,8 @@ namespace Serverless.UnitTests.Configuration;
 
 /// <summary>
 /// A local HTTP server speaking App Configuration's data-plane wire format (api-version 2023-11-01:
-/// <c>/kv</c> with key and label filters and <c>@nextLink</c> paging, <c>/kv/{key}</c> with ETag and 304)
+/// <c>/kv</c> with key and label filters and <c>@nextLink</c> paging, <c>/kv/{key}</c> with ETag and 304;
+/// <c>label=%00</c> is the null label, a list without <c>label</c> any label, a single key without it the null label)
 /// and Key Vault's secrets API (<c>/secrets/{name}?api-version=7.4</c>). Every call needs the bearer token of <see cref="Credential"/>.
 /// </summary>
 public sealed class FakeAppConfigurationStore : IAsyncDisposable
