@@ -104,7 +104,7 @@ public sealed class LocalSystem : IAsyncDisposable
         // lowest layer, so the config store (the watched settings file) can move a service or add an instance.
         var addresses = FunctionAppDefinition.All.ToDictionary(a => a.Name, a => new Uri($"http://127.0.0.1:{ports[$"LocalHost:Ports:{a.Name}"]}/"));
         var registry = addresses.ToDictionary(a => $"Services:{a.Key}:http:0", a => (string?)a.Value.ToString());
-        var discovery = new Dictionary<string, string?>
+        var hostOwned = new Dictionary<string, string?>
         {
             ["Storage:DataDirectory"] = dataDirectory,
             ["LocalHost:SettingsFile"] = settingsFile,
@@ -114,7 +114,7 @@ public sealed class LocalSystem : IAsyncDisposable
             new ConfigurationBuilder().AddInMemoryCollection(registry).AddConfiguration(configuration).AddInMemoryCollection(own).Build();
 
         // The bus: one queue (and one poison queue) per subscription, created before anyone publishes.
-        var busConfiguration = Layered(discovery);
+        var busConfiguration = Layered(hostOwned);
         await new QueueMessageBus(new QueueServiceClient(azurite.ConnectionString, QueueMessageBus.ClientOptions), new BusTopology(busConfiguration))
             .EnsureQueuesAsync(cancellationToken);
 
@@ -122,7 +122,7 @@ public sealed class LocalSystem : IAsyncDisposable
         _logger.LogInformation("[3/4] Function Apps: {Apps}", string.Join(", ", addresses.Select(a => $"{a.Key} {a.Value}")));
         foreach (var definition in FunctionAppDefinition.All)
         {
-            var own = new Dictionary<string, string?>(discovery)
+            var own = new Dictionary<string, string?>(hostOwned)
             {
                 ["Auth:ClientId"] = definition.Name,
                 ["Auth:ClientSecret"] = configuration[$"LocalHost:ClientSecrets:{definition.Name}"],
@@ -134,7 +134,7 @@ public sealed class LocalSystem : IAsyncDisposable
         }
 
         _logger.LogInformation("[4/4] Gateway on http://127.0.0.1:{Port}", gatewayPort);
-        var gateway = GatewayApp.Build(Layered(discovery), gatewayPort, [.. addresses.Keys], ConfigureLogging, faults, settingsFile);
+        var gateway = GatewayApp.Build(Layered(hostOwned), gatewayPort, [.. addresses.Keys], ConfigureLogging, faults, settingsFile);
         await gateway.StartAsync(cancellationToken);
         _started.Add(new StoppableApp(gateway));
         GatewayAddress = new Uri($"http://127.0.0.1:{gatewayPort}/");

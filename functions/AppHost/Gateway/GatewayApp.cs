@@ -182,7 +182,7 @@ public static class GatewayApp
     private static RouteGroupBuilder MapOperations(WebApplication app, IReadOnlyList<string> services)
     {
         var ops = app.MapGroup("/ops").AddEndpointFilter(async (context, next) =>
-            context.HttpContext.Items[CallerItem] is Caller { IsAdmin: true }
+            IsAdmin(context.HttpContext)
                 ? await next(context)
                 : Results.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden", detail: "Operations are for admins."));
         ops.MapGet("/status", (HttpContext context, IHttpClientFactory clients, QueueMessageBus bus) => Status(context, clients, bus, services));
@@ -211,7 +211,7 @@ public static class GatewayApp
                 using var response = await http.SendAsync(request, context.RequestAborted);
                 return response.IsSuccessStatusCode ? await response.Content.ReadFromJsonAsync<JsonElement>(context.RequestAborted) : null;
             }
-            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or JsonException or InvalidOperationException)
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or JsonException)
             {
                 return null;
             }
@@ -249,10 +249,12 @@ public static class GatewayApp
         });
     }
 
+    private static bool IsAdmin(HttpContext context) => context.Items[CallerItem] is Caller { IsAdmin: true };
+
     /// <summary>The same admin check as the /ops group, for the metrics endpoint (a middleware branch, not a route handler).</summary>
     private static void AdminOnly(IApplicationBuilder branch) => branch.Use(async (context, next) =>
     {
-        if (context.Items[CallerItem] is Caller { IsAdmin: true })
+        if (IsAdmin(context))
         {
             await next(context);
             return;
@@ -286,7 +288,7 @@ public static class GatewayApp
                 using var response = await http.GetAsync(new Uri(ServiceDefaults.ServiceAddress(name), "health"), cancellationToken);
                 return (Key: name, Healthy: response.IsSuccessStatusCode);
             }
-            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or InvalidOperationException)
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
             {
                 return (Key: name, Healthy: false);
             }

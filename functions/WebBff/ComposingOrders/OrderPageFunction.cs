@@ -99,7 +99,7 @@ public sealed class OrderPageFunction(IHttpClientFactory clients, Circuits circu
         {
             return (await read(), false);
         }
-        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or TimeoutException or InvalidOperationException
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or TimeoutException
                                        or Polly.CircuitBreaker.BrokenCircuitException or Polly.Timeout.TimeoutRejectedException or JsonException)
         {
             return (default, true);
