@@ -16,15 +16,23 @@ namespace Serverless.AppHost;
 /// </summary>
 public sealed class LocalSystem : IAsyncDisposable
 {
+    /// <summary>Every span that ends in this process, per trace, for <c>GET /ops/traces/{traceId}</c>.</summary>
+    /// <remarks>The Durable Task SDK's orchestration and activity spans belong to the saga (orders is the one app with orchestrations).</remarks>
+    public static readonly Telemetry.SpanStore Recorded = new(span =>
+        span.Source.Name.StartsWith("Microsoft.DurableTask", StringComparison.Ordinal) && !span.DisplayName.StartsWith("create_", StringComparison.Ordinal)
+            ? Serverless.Orders.Saga.SagaActivities.Service
+            : null);
+
     /// <summary>
     /// Records every span in-process, so ASP.NET Core, HttpClient, YARP and the messaging code create
-    /// activities and W3C trace context flows end to end (requests, saga calls, outbox messages).
-    /// The exporter (OpenTelemetry) comes with the tracing work; this only switches the spans on.
+    /// activities and W3C trace context flows end to end (requests, saga calls, outbox messages), and
+    /// each ended span lands in <see cref="Recorded"/>.
     /// </summary>
     private static readonly System.Diagnostics.ActivityListener Spans = new()
     {
         ShouldListenTo = _ => true,
         Sample = (ref System.Diagnostics.ActivityCreationOptions<System.Diagnostics.ActivityContext> _) => System.Diagnostics.ActivitySamplingResult.AllData,
+        ActivityStopped = Recorded.Add,
     };
 
     private readonly List<IAsyncDisposable> _started = [];
@@ -134,7 +142,7 @@ public sealed class LocalSystem : IAsyncDisposable
         }
 
         _logger.LogInformation("[4/4] Gateway on http://127.0.0.1:{Port}", gatewayPort);
-        var gateway = GatewayApp.Build(Layered(hostOwned), gatewayPort, [.. addresses.Keys], ConfigureLogging, faults, settingsFile);
+        var gateway = GatewayApp.Build(Layered(hostOwned), gatewayPort, [.. addresses.Keys], ConfigureLogging, faults, settingsFile, Recorded);
         await gateway.StartAsync(cancellationToken);
         _started.Add(new StoppableApp(gateway));
         GatewayAddress = new Uri($"http://127.0.0.1:{gatewayPort}/");

@@ -12,6 +12,8 @@ using Serverless.BuildingBlocks.Auth;
 using Serverless.BuildingBlocks.Hosting;
 using Serverless.BuildingBlocks.Http;
 using OpenTelemetry.Metrics;
+using Serverless.AppHost.Telemetry;
+using Serverless.BuildingBlocks.Telemetry;
 using Yarp.ReverseProxy.Configuration;
 using Azure.Storage.Queues;
 using Serverless.BuildingBlocks.Messaging;
@@ -31,7 +33,7 @@ public sealed class GatewayOptions
 /// the public API to the services by logical name, with the same policies: correlation id, body
 /// limit, JWT validation, per-caller rate limit, RFC 9457 errors for what it rejects.
 /// </summary>
-public static class GatewayApp
+public static partial class GatewayApp
 {
     public const string CorrelationHeader = "x-correlation-id";
 
@@ -60,7 +62,7 @@ public static class GatewayApp
     ];
 
     public static WebApplication Build(IConfiguration configuration, int port, IReadOnlyList<string> services, Action<ILoggingBuilder> logging,
-        LocalFunctions.FaultSwitchboard faults, string settingsFile)
+        LocalFunctions.FaultSwitchboard faults, string settingsFile, SpanStore? spans = null)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = "Gateway", ContentRootPath = AppContext.BaseDirectory });
         builder.Configuration.Sources.Clear();
@@ -79,6 +81,7 @@ public static class GatewayApp
         builder.Services.AddSingleton(_ => new QueueMessageBus(
             new QueueServiceClient(configuration["Bus:ConnectionString"], QueueMessageBus.ClientOptions), new BusTopology(configuration)));
 
+        builder.Services.AddSingleton(spans ?? new SpanStore());
         builder.Services.AddSingleton<GatewayMetrics>();
         builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(GatewayMetrics.MeterName)
             .AddPrometheusExporter(prometheus => prometheus.ScrapeResponseCacheDurationMilliseconds = 0));
@@ -128,6 +131,13 @@ public static class GatewayApp
     /// <summary>Accepts the caller's correlation id or makes one, echoes it on the response and passes it on.</summary>
     private static Task CorrelationId(HttpContext context, RequestDelegate next)
     {
+        // The gateway's own span; the response names the trace, so a client can look it up in /ops/traces.
+        Tracing.MarkService("gateway");
+        if (Activity.Current is { } span)
+        {
+            context.Response.Headers["traceparent"] = span.Id;
+        }
+
         var id = context.Request.Headers[CorrelationHeader].ToString();
         if (string.IsNullOrWhiteSpace(id) || id.Length > 128)
         {
@@ -187,6 +197,10 @@ public static class GatewayApp
                 : Results.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden", detail: "Operations are for admins."));
         ops.MapGet("/status", (HttpContext context, IHttpClientFactory clients, QueueMessageBus bus) => Status(context, clients, bus, services));
         app.MapPrometheusScrapingEndpoint("/ops/metrics", meterProvider: null, configureBranchedPipeline: AdminOnly, optionsName: null);
+        ops.MapGet("/traces/{traceId}", (string traceId, SpanStore recorded) =>
+            TraceId().IsMatch(traceId) && traceId != new string('0', 32)
+                ? Results.Ok(recorded.Trace(ActivityTraceId.CreateFromString(traceId.ToLowerInvariant())))
+                : Results.ValidationProblem(new Dictionary<string, string[]> { ["traceId"] = ["A W3C trace id is 32 hex characters, not all zero."] }));
         ops.MapGet("/dead-letters", async (QueueMessageBus bus, CancellationToken ct) => Results.Ok(await bus.DeadLettersAsync(ct)));
         ops.MapPost("/dead-letters/replay", async (QueueMessageBus bus, CancellationToken ct) => Results.Ok(new { replayed = await bus.ReplayAsync(ct) }));
         ops.MapDelete("/dead-letters", async (QueueMessageBus bus, CancellationToken ct) => Results.Ok(new { purged = await bus.PurgeAsync(ct) }));
@@ -248,6 +262,9 @@ public static class GatewayApp
             projectionLagMs = (await lag) is { } l && l.TryGetProperty("projectionLagMs", out var ms) ? ms.GetDouble() : -1,
         });
     }
+
+    [System.Text.RegularExpressions.GeneratedRegex("^[0-9a-fA-F]{32}$")]
+    private static partial System.Text.RegularExpressions.Regex TraceId();
 
     private static bool IsAdmin(HttpContext context) => context.Items[CallerItem] is Caller { IsAdmin: true };
 

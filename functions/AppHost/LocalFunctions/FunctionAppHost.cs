@@ -65,6 +65,11 @@ public static class FunctionAppHost
         }
 
         var app = builder.Build();
+        app.Use((context, next) =>
+        {
+            Serverless.BuildingBlocks.Telemetry.Tracing.MarkService(definition.Name);
+            return next(context);
+        });
         app.Use(ProblemOnUnhandledException);
         app.Use((context, next) => ApplyFault(faults, definition.Name, context, next));
         app.MapGet("/health", async (HttpContext context) => await Health(context, usesDurable));

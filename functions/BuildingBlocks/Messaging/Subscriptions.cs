@@ -26,7 +26,6 @@ public sealed class SubscriptionProcessor<THandler>(
     : BackgroundService
     where THandler : IIntegrationEventHandler
 {
-    public static readonly ActivitySource Source = new("Serverless.Messaging");
     private static readonly TimeSpan Idle = TimeSpan.FromMilliseconds(50);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -89,7 +88,7 @@ public sealed class SubscriptionProcessor<THandler>(
             return;
         }
 
-        using var activity = Source.StartActivity($"{subscriber} {e.Type}", ActivityKind.Consumer, e.TraceParent);
+        using var activity = Telemetry.Tracing.StartSpan($"{subscriber} {e.Type}", subscriber, e.TraceParent, ActivityKind.Consumer);
         activity?.SetTag("messaging.message.id", e.MessageId);
         activity?.SetTag("messaging.destination.name", queue.Name);
         using var scope = logger.BeginScope(new Dictionary<string, object> { ["CorrelationId"] = e.CorrelationId, ["MessageId"] = e.MessageId });

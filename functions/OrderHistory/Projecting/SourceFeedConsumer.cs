@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using Serverless.BuildingBlocks.Telemetry;
 using Dapper;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -51,6 +53,8 @@ public sealed class SourceFeedConsumer(string source, IHttpClientFactory clients
                     {
                         foreach (var entry in batch)
                         {
+                            // Each event is projected inside the trace it was raised in.
+                            using var span = Tracing.StartSpan($"project {entry.Event.Type}", HistoryProjection.Consumer, entry.Event.TraceParent, ActivityKind.Consumer);
                             await HistoryProjection.ApplyAsync(c, t, entry.Event);
                         }
 

@@ -1,5 +1,6 @@
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Logging;
+using Serverless.BuildingBlocks.Telemetry;
 using Serverless.Orders.Domain;
 
 namespace Serverless.Orders.Saga;
@@ -12,23 +13,27 @@ namespace Serverless.Orders.Saga;
 public sealed class SagaActivities(
     IOrderEventStore store, InventoryClient inventory, PaymentsClient payments, ShippingClient shipping, ILogger<SagaActivities> logger)
 {
+    /// <summary>The component name saga steps record their spans under.</summary>
+    public const string Service = "orders-saga";
+
     [Function(nameof(ReserveStock))]
     public Task<StepOutcome> ReserveStock([ActivityTrigger] OrderSagaInput input) =>
-        Step(input, () => inventory.ReserveAsync(input.OrderId, input.Items), _ => new StockReserved());
+        Step(nameof(ReserveStock), input, () => inventory.ReserveAsync(input.OrderId, input.Items), _ => new StockReserved());
 
     [Function(nameof(ChargePayment))]
     public Task<StepOutcome> ChargePayment([ActivityTrigger] OrderSagaInput input) =>
-        Step(input, () => payments.ChargeAsync(input.OrderId, input.CustomerId, input.Total), _ => new PaymentCharged(input.Total));
+        Step(nameof(ChargePayment), input, () => payments.ChargeAsync(input.OrderId, input.CustomerId, input.Total), _ => new PaymentCharged(input.Total));
 
     [Function(nameof(BookShipment))]
     public Task<StepOutcome> BookShipment([ActivityTrigger] OrderSagaInput input) =>
-        Step(input, () => shipping.BookAsync(input.OrderId, input.Country), answer => new ShipmentBooked(
+        Step(nameof(BookShipment), input, () => shipping.BookAsync(input.OrderId, input.Country), answer => new ShipmentBooked(
             answer.Body?.GetProperty("carrier").GetString(), answer.Body?.GetProperty("trackingNumber").GetString()));
 
     /// <summary>Sells the reserved units and confirms, unless the customer asked to cancel first.</summary>
     [Function(nameof(ConfirmOrder))]
     public async Task<StepOutcome> ConfirmOrder([ActivityTrigger] OrderSagaInput input)
     {
+        using var span = Tracing.StartSpan($"saga {nameof(ConfirmOrder)}", Service, input.TraceParent);
         if (await CancelRequested(input.OrderId))
         {
             return StepOutcome.CancelRequested;
@@ -74,8 +79,9 @@ public sealed class SagaActivities(
         logger.LogInformation("Order {OrderId} cancelled: {Reason}", input.OrderId, input.Reason);
     }
 
-    private async Task<StepOutcome> Step(OrderSagaInput input, Func<Task<ParticipantAnswer>> call, Func<ParticipantAnswer, IOrderEvent> recorded)
+    private async Task<StepOutcome> Step(string name, OrderSagaInput input, Func<Task<ParticipantAnswer>> call, Func<ParticipantAnswer, IOrderEvent> recorded)
     {
+        using var span = Tracing.StartSpan($"saga {name}", Service, input.TraceParent);
         if (await CancelRequested(input.OrderId))
         {
             return StepOutcome.CancelRequested;

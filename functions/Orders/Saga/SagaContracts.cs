@@ -2,7 +2,10 @@ using Serverless.Orders.Domain;
 
 namespace Serverless.Orders.Saga;
 
-/// <summary>Everything the saga needs, fixed when it starts (the orchestrator reads no clock or config).</summary>
+/// <summary>
+/// Everything the saga needs, fixed when it starts (the orchestrator reads no clock or config), and the
+/// trace context of the request that placed the order, so the saga's steps join that trace.
+/// </summary>
 public sealed record OrderSagaInput(
     string OrderId,
     string CustomerId,
@@ -10,7 +13,8 @@ public sealed record OrderSagaInput(
     decimal Total,
     string Country,
     DateTime DeadlineUtc,
-    int MaxBackoffSeconds);
+    int MaxBackoffSeconds,
+    string? TraceParent = null);
 
 /// <summary>What a step activity says: done, refused by the participant (a business "no"), or the customer asked to cancel.</summary>
 public enum StepOutcome

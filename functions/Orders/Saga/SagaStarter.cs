@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask;
@@ -21,12 +22,12 @@ public sealed class SagaStarter(IOrderEventStore store, IOptions<SagaOptions> op
     public SagaStart ForOrder(string orderId, string customerId, IReadOnlyList<OrderLine> items, decimal total, string country) =>
         new(SagaInstanceId(orderId), nameof(OrderSaga), orderId, JsonSerializer.Serialize(new OrderSagaInput(
             orderId, customerId, items, total, country,
-            clock.GetUtcNow().UtcDateTime + options.Value.Deadline, options.Value.MaxBackoffSeconds)));
+            clock.GetUtcNow().UtcDateTime + options.Value.Deadline, options.Value.MaxBackoffSeconds, Activity.Current?.Id)));
 
     /// <summary>Compensations have no deadline: they retry until done, with the configured backoff.</summary>
     public SagaStart ForCancellation(Order order) =>
         new(CancellationInstanceId(order.Id), nameof(OrderSaga.OrderCancellationSaga), order.Id, JsonSerializer.Serialize(new OrderSagaInput(
-            order.Id, order.CustomerId, order.Items.ToList(), order.Total, order.ShippingAddress?.Country ?? "", DateTime.MaxValue, options.Value.MaxBackoffSeconds)));
+            order.Id, order.CustomerId, order.Items.ToList(), order.Total, order.ShippingAddress?.Country ?? "", DateTime.MaxValue, options.Value.MaxBackoffSeconds, Activity.Current?.Id)));
 
     public async Task StartAsync(DurableTaskClient client, SagaStart start, CancellationToken cancellationToken = default)
     {
