@@ -89,15 +89,7 @@ public sealed class BffTests(SystemFixture system)
         Assert.Equal((await _shop.OrdersAsync("bob")).Count, orders.Count);
     }
 
-    private async Task<string> ConfirmedOrder(string user)
-    {
-        var sku = SystemFixture.NewSku("bff");
-        await _shop.PutStockAsync(sku, 5, 3m);
-        await _shop.SetBalanceAsync(user, 100m);
-        var orderId = await _shop.PlaceAsync(user, ShopClient.Order(sku, 2));
-        Assert.Equal("Confirmed", (await _shop.FinalAsync(user, orderId)).Status);
-        return orderId;
-    }
+    private Task<string> ConfirmedOrder(string user) => _shop.ConfirmedOrderAsync(user, "bff");
 
     private async Task<JsonElement> Circuits()
     {
@@ -107,14 +99,15 @@ public sealed class BffTests(SystemFixture system)
     }
 
     /// <summary>Repeats <paramref name="act"/> until <paramref name="condition"/> holds, or fails at the deadline.</summary>
-    private static async Task Eventually(Func<Task<bool>> condition, Func<Task> act)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (!await condition())
+    private static Task Eventually(Func<Task<bool>> condition, Func<Task> act) =>
+        Poll.UntilAsync(async () =>
         {
-            Assert.True(DateTime.UtcNow < deadline, "The circuit did not reach the expected state in time.");
+            if (await condition())
+            {
+                return true;
+            }
+
             await act();
-            await Task.Delay(200);
-        }
-    }
+            return false;
+        }, "The circuit did not reach the expected state in time.");
 }

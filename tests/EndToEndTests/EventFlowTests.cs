@@ -138,33 +138,8 @@ public sealed class EventFlowTests(SystemFixture system)
         return await response.Content.ReadFromJsonAsync<JsonElement>();
     }
 
-    private static async Task<T> Eventually<T>(Func<Task<T?>> probe)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (true)
-        {
-            if (await probe() is { } value)
-            {
-                return value;
-            }
+    private static Task<T> Eventually<T>(Func<Task<T?>> probe)
+        where T : class => Poll.ForAsync(probe, "Not seen before the deadline.");
 
-            Assert.True(DateTime.UtcNow < deadline, "Not seen before the deadline.");
-            await Task.Delay(100);
-        }
-    }
-
-    private static async Task<JsonElement> Eventually(Func<Task<JsonElement?>> probe)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (true)
-        {
-            if (await probe() is { } value)
-            {
-                return value;
-            }
-
-            Assert.True(DateTime.UtcNow < deadline, "Not seen before the deadline.");
-            await Task.Delay(100);
-        }
-    }
+    private static Task<JsonElement> Eventually(Func<Task<JsonElement?>> probe) => Poll.ForAsync(probe, "Not seen before the deadline.");
 }

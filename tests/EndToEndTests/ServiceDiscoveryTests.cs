@@ -17,7 +17,7 @@ public sealed class ServiceDiscoveryTests(SystemFixture system)
     [Fact]
     public async Task MovingPayments_IsAConfigChange_FollowedByGatewayAndServices_WithoutRestart()
     {
-        var orderId = await ConfirmedOrder();
+        var orderId = await _shop.ConfirmedOrderAsync("alice", "moved");
         var nowhere = AppHostProcess.FreePorts(1)[0]; // nothing listens there
 
         // When the config store says payments lives elsewhere
@@ -49,27 +49,9 @@ public sealed class ServiceDiscoveryTests(SystemFixture system)
         Assert.Equal("Charged", (await Page(orderId)).GetProperty("payment").GetProperty("status").GetString());
     }
 
-    private async Task<string> ConfirmedOrder()
-    {
-        var sku = SystemFixture.NewSku("moved");
-        await _shop.PutStockAsync(sku, 5, 2m);
-        await _shop.SetBalanceAsync("alice", 100m);
-        var orderId = await _shop.PlaceAsync("alice", ShopClient.Order(sku, 1));
-        Assert.Equal("Confirmed", (await _shop.FinalAsync("alice", orderId)).Status);
-        return orderId;
-    }
-
     private Task<JsonElement> Page(string orderId) => _shop.WebOrderPageAsync("alice", orderId);
 
     private static List<string?> Degraded(JsonElement page) => [.. page.GetProperty("degraded").EnumerateArray().Select(d => d.GetString())];
 
-    private static async Task Until(Func<Task<bool>> condition)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "The change was not followed in time.");
-            await Task.Delay(200);
-        }
-    }
+    private static Task Until(Func<Task<bool>> condition) => Poll.UntilAsync(condition, "The change was not followed in time.");
 }

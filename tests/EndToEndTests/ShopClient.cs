@@ -53,6 +53,17 @@ public sealed class ShopClient(Uri gateway) : IDisposable
         return await _http.SendAsync(request);
     }
 
+    /// <summary>A confirmed order of 2 units at 3.00 (total 6.00) of a new SKU, the customer's wallet set to 100.</summary>
+    public async Task<string> ConfirmedOrderAsync(string user, string skuPrefix)
+    {
+        var sku = SystemFixture.NewSku(skuPrefix);
+        await PutStockAsync(sku, 5, 3m);
+        await SetBalanceAsync(user, 100m);
+        var orderId = await PlaceAsync(user, Order(sku, 2));
+        Assert.Equal("Confirmed", (await FinalAsync(user, orderId)).Status);
+        return orderId;
+    }
+
     /// <summary>The web BFF's composed order page (must answer 200).</summary>
     public async Task<JsonElement> WebOrderPageAsync(string user, string orderId)
     {

@@ -93,20 +93,13 @@ public sealed class TracingTests(SystemFixture system)
     /// <summary>Reads the trace until <paramref name="complete"/> holds (spans arrive as work ends), or fails at the deadline.</summary>
     private async Task<List<JsonElement>> Until(string traceId, Func<List<JsonElement>, bool> complete)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (true)
+        List<JsonElement> spans = [];
+        return await Poll.ForAsync(async () =>
         {
             using var response = await _shop.SendAsync(HttpMethod.Get, $"ops/traces/{traceId}", "admin");
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-            var spans = (await response.Content.ReadFromJsonAsync<JsonElement>()).EnumerateArray().ToList();
-            if (complete(spans))
-            {
-                return spans;
-            }
-
-            Assert.True(DateTime.UtcNow < deadline,
-                $"Trace {traceId} is incomplete; components so far: {string.Join(", ", spans.Select(Service).Distinct())}");
-            await Task.Delay(250);
-        }
+            spans = (await response.Content.ReadFromJsonAsync<JsonElement>()).EnumerateArray().ToList();
+            return complete(spans) ? spans : null;
+        }, () => $"Trace {traceId} is incomplete; components so far: {string.Join(", ", spans.Select(Service).Distinct())}");
     }
 }
