@@ -2,6 +2,9 @@ using System.Net;
 using System.Net.Sockets;
 using Microsoft.AspNetCore.Builder;
 using Serverless.AppHost.Azurite;
+using Serverless.AppHost.Cosmos;
+using Serverless.BuildingBlocks.Storage;
+using Serverless.BuildingBlocks.Storage.Cosmos;
 using Serverless.AppHost.Durable;
 using Serverless.AppHost.Gateway;
 using Serverless.AppHost.LocalFunctions;
@@ -97,13 +100,14 @@ public sealed class LocalSystem : IAsyncDisposable
         _logger.LogInformation("[1/4] Azurite (data folder {DataDirectory})", dataDirectory);
         var azurite = configuration.GetSection("Azurite").Get<AzuriteOptions>() ?? new AzuriteOptions();
         _started.Add(await AzuriteProcess.EnsureRunningAsync(azurite, repoRoot, dataDirectory, _logger, cancellationToken));
+        var storage = await StartStorageAsync(repoRoot, dataDirectory, configuration, cancellationToken);
 
         _logger.LogInformation("[2/4] Durable backend (task hub server over Azure Storage on Azurite)");
         var durableOptions = configuration.GetSection(DurableBackendOptions.Section).Get<DurableBackendOptions>() ?? new DurableBackendOptions();
         // Every port is chosen at once, so no two components can be handed the same free port.
         var gatewayPort = int.TryParse(configuration["GATEWAY_PORT"], out var p) ? p : 8080;
         var ports = Ports(configuration, ["LocalHost:DurablePort", .. FunctionAppDefinition.All.Select(a => $"LocalHost:Ports:{a.Name}")],
-            reserved: [gatewayPort, azurite.BlobPort, azurite.QueuePort, azurite.TablePort]);
+            reserved: [gatewayPort, azurite.BlobPort, azurite.QueuePort, azurite.TablePort, .. storage.Ports]);
         var backend = await DurableBackend.StartAsync(azurite.ConnectionString, durableOptions, ports["LocalHost:DurablePort"], ConfigureLogging);
         _started.Add(backend);
         var durable = new DurableConnection(backend.Address);
@@ -112,7 +116,7 @@ public sealed class LocalSystem : IAsyncDisposable
         // lowest layer, so the config store (the watched settings file) can move a service or add an instance.
         var addresses = FunctionAppDefinition.All.ToDictionary(a => a.Name, a => new Uri($"http://127.0.0.1:{ports[$"LocalHost:Ports:{a.Name}"]}/"));
         var registry = addresses.ToDictionary(a => $"Services:{a.Key}:http:0", a => (string?)a.Value.ToString());
-        var hostOwned = new Dictionary<string, string?>
+        var hostOwned = new Dictionary<string, string?>(storage.Settings)
         {
             ["Storage:DataDirectory"] = dataDirectory,
             ["LocalHost:SettingsFile"] = settingsFile,
@@ -147,6 +151,39 @@ public sealed class LocalSystem : IAsyncDisposable
         _started.Add(new StoppableApp(gateway));
         GatewayAddress = new Uri($"http://127.0.0.1:{gatewayPort}/");
         _logger.LogInformation("Started in {Seconds:F1} s. Gateway: {Gateway} (GET /health). Ctrl+C stops everything.", (DateTime.UtcNow - started).TotalSeconds, GatewayAddress);
+    }
+
+    /// <summary>
+    /// The stores' back end: SQLite files need nothing started; in Cosmos mode (<c>Storage:Provider=cosmos</c>)
+    /// the local Cosmos DB server is started (or reused) and every database and container of
+    /// <see cref="CosmosLayout"/> created, as the Bicep templates do in Azure.
+    /// </summary>
+    private async Task<(IReadOnlyDictionary<string, string?> Settings, int[] Ports)> StartStorageAsync(
+        string repoRoot, string dataDirectory, IConfiguration configuration, CancellationToken cancellationToken)
+    {
+        var provider = StorageOptions.Provider(configuration);
+        if (provider != StorageOptions.Cosmos)
+        {
+            _logger.LogInformation("Storage: SQLite, a file per service under {DataDirectory}", dataDirectory);
+            return (new Dictionary<string, string?> { [StorageOptions.ProviderKey] = provider }, []);
+        }
+
+        var serverOptions = configuration.GetSection("CosmosServer").Get<CosmosServerOptions>() ?? new CosmosServerOptions();
+        var server = await CosmosServerProcess.EnsureRunningAsync(serverOptions, repoRoot, dataDirectory, _logger, cancellationToken);
+        _started.Add(server);
+        var cosmos = new CosmosOptions { Endpoint = server.Options.Endpoint, Key = server.Options.Key };
+        using (var client = CosmosClientFactory.Create(cosmos))
+        {
+            await CosmosLayout.EnsureCreatedAsync(client, cosmos, cancellationToken: cancellationToken);
+        }
+
+        _logger.LogInformation("Storage: Cosmos DB (local server {Endpoint}), a database per service", cosmos.Endpoint);
+        return (new Dictionary<string, string?>
+        {
+            [StorageOptions.ProviderKey] = provider,
+            ["Cosmos:Endpoint"] = cosmos.Endpoint,
+            ["Cosmos:Key"] = cosmos.Key,
+        }, [server.Options.Port]);
     }
 
     public async ValueTask DisposeAsync()

@@ -31,7 +31,7 @@ public sealed class AppHostProcess : IAsyncDisposable
     {
         var data = Path.Combine(Path.GetTempPath(), "shop-e2e-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(data);
-        var ports = FreePorts(5);
+        var ports = FreePorts(6);
         var environment = new Dictionary<string, string>
         {
             ["GATEWAY_PORT"] = ports[0].ToString(System.Globalization.CultureInfo.InvariantCulture),
@@ -40,6 +40,7 @@ public sealed class AppHostProcess : IAsyncDisposable
             ["Azurite__QueuePort"] = ports[2].ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Azurite__TablePort"] = ports[3].ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["LocalHost__Ports__payments"] = ports[4].ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["CosmosServer__Port"] = ports[5].ToString(System.Globalization.CultureInfo.InvariantCulture), // used in Cosmos mode only
             ["Saga__MaxBackoffSeconds"] = "2",
             ["Gateway__RateLimitPermits"] = "100000",
         };
@@ -163,18 +164,20 @@ public sealed class AppHostProcess : IAsyncDisposable
 
         _process?.Dispose();
 
-        // An Azurite orphaned by Kill() is ours too.
-        var pidFile = Path.Combine(DataDirectory, "azurite.pid");
-        if (File.Exists(pidFile) && int.TryParse(await File.ReadAllTextAsync(pidFile), out var pid))
+        // An Azurite or Cosmos server orphaned by Kill() is ours too.
+        foreach (var pidFile in new[] { "azurite.pid", "cosmos.pid" }.Select(f => Path.Combine(DataDirectory, f)))
         {
-            try
+            if (File.Exists(pidFile) && int.TryParse(await File.ReadAllTextAsync(pidFile), out var pid))
             {
-                using var azurite = Process.GetProcessById(pid);
-                azurite.Kill(entireProcessTree: true);
-            }
-            catch (ArgumentException)
-            {
-                // already gone
+                try
+                {
+                    using var orphan = Process.GetProcessById(pid);
+                    orphan.Kill(entireProcessTree: true);
+                }
+                catch (ArgumentException)
+                {
+                    // already gone
+                }
             }
         }
 

@@ -3,10 +3,12 @@ namespace Serverless.EndToEndTests;
 /// <summary>kill -9 of the whole local host with orders in flight: after a restart nothing is lost or doubled.</summary>
 public sealed class CrashRecoveryTests
 {
-    [Fact]
-    public async Task KillDuringSagas_ThenRestart_EveryOrderEndsFinal_AndStockAndWalletAreConsistent()
+    [Theory]
+    [InlineData("sqlite")]
+    [InlineData("cosmos")]
+    public async Task KillDuringSagas_ThenRestart_EveryOrderEndsFinal_AndStockAndWalletAreConsistent(string storage)
     {
-        await using var host = await AppHostProcess.StartAsync();
+        await using var host = await AppHostProcess.StartAsync(new Dictionary<string, string> { ["Storage__Provider"] = storage });
         using var shop = new ShopClient(host.Gateway);
         const int stock = 50;
         const decimal price = 4m, balance = 1000m;

@@ -6,7 +6,13 @@ namespace Serverless.EndToEndTests;
 
 /// <summary>The query side and the consumers catch up on their own, through the outbox, change feed and bus.</summary>
 [Collection("system")]
-public sealed class EventFlowTests(SystemFixture system)
+public sealed class EventFlowTests(SystemFixture system) : EventFlowScenarios(system);
+
+/// <summary>The same scenarios with every store on Cosmos DB (the local Cosmos server): <c>Storage:Provider=cosmos</c>.</summary>
+[Collection("system-cosmos")]
+public sealed class CosmosEventFlowTests(CosmosSystemFixture system) : EventFlowScenarios(system);
+
+public abstract class EventFlowScenarios(SystemFixture system)
 {
     private readonly ShopClient _shop = system.Shop;
 

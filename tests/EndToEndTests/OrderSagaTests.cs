@@ -4,7 +4,13 @@ namespace Serverless.EndToEndTests;
 
 /// <summary>The order saga end to end through the gateway: every outcome leaves stock and wallet exact.</summary>
 [Collection("system")]
-public sealed class OrderSagaTests(SystemFixture system)
+public sealed class OrderSagaTests(SystemFixture system) : OrderSagaScenarios(system);
+
+/// <summary>The same scenarios with every store on Cosmos DB (the local Cosmos server): <c>Storage:Provider=cosmos</c>.</summary>
+[Collection("system-cosmos")]
+public sealed class CosmosOrderSagaTests(CosmosSystemFixture system) : OrderSagaScenarios(system);
+
+public abstract class OrderSagaScenarios(SystemFixture system)
 {
     private readonly ShopClient _shop = system.Shop;
 

@@ -2,15 +2,18 @@
 
 namespace Serverless.EndToEndTests;
 
-/// <summary>One running system shared by the end-to-end tests of the "system" collection.</summary>
-public sealed class SystemFixture : IAsyncLifetime
+/// <summary>One running system shared by the end-to-end tests of the "system" collection (SQLite stores, the default).</summary>
+public class SystemFixture : IAsyncLifetime
 {
     public AppHostProcess Host { get; private set; } = null!;
     public ShopClient Shop { get; private set; } = null!;
 
+    /// <summary>Settings the system is started with (environment variables, as a user would set them).</summary>
+    protected virtual IDictionary<string, string>? Settings => null;
+
     public async Task InitializeAsync()
     {
-        Host = await AppHostProcess.StartAsync();
+        Host = await AppHostProcess.StartAsync(Settings);
         Shop = new ShopClient(Host.Gateway);
     }
 
@@ -24,5 +27,14 @@ public sealed class SystemFixture : IAsyncLifetime
     public static string NewSku(string prefix) => $"{prefix}-{Guid.NewGuid().ToString("N")[..8]}";
 }
 
+/// <summary>The whole system with every store on Cosmos DB: <c>Storage__Provider=cosmos</c>, the local Cosmos server started by the AppHost.</summary>
+public sealed class CosmosSystemFixture : SystemFixture
+{
+    protected override IDictionary<string, string>? Settings => new Dictionary<string, string> { ["Storage__Provider"] = "cosmos" };
+}
+
 [CollectionDefinition("system")]
 public sealed class SystemCollection : ICollectionFixture<SystemFixture>;
+
+[CollectionDefinition("system-cosmos")]
+public sealed class CosmosSystemCollection : ICollectionFixture<CosmosSystemFixture>;
