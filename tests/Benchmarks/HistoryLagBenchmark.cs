@@ -12,22 +12,25 @@ namespace Serverless.Benchmarks;
 /// 200 orders, on the real system started as a process. Measures the whole path: outbox, change
 /// feed relay, bus (Azurite queue), idempotent projection.
 /// </summary>
-internal sealed class HistoryLagBenchmark : IBenchmark
+/// <remarks>Runs once per storage mode: <c>sqlite</c> (names as they are) and <c>cosmos</c> (names suffixed <c>_cosmos</c>).</remarks>
+internal sealed class HistoryLagBenchmark(string storage = "sqlite") : IBenchmark
 {
-    public string Name => "Order history lag (200 orders through the gateway)";
+    private string Suffix => storage == "sqlite" ? "" : "_" + storage;
+
+    public string Name => $"Order history lag (200 orders through the gateway, {storage})";
 
     public IReadOnlyDictionary<string, string> Units => new Dictionary<string, string>
     {
-        ["history_lag_p50_ms"] = "ms, POST sent -> seen in GET /api/order-history",
-        ["history_lag_p99_ms"] = "ms (target <= 1000)",
-        ["place_order_p50_ms"] = "ms, POST /api/orders -> 202",
-        ["place_order_p99_ms"] = "ms, POST /api/orders -> 202",
+        ["history_lag_p50_ms" + Suffix] = "ms, POST sent -> seen in GET /api/order-history",
+        ["history_lag_p99_ms" + Suffix] = "ms (target <= 1000)",
+        ["place_order_p50_ms" + Suffix] = "ms, POST /api/orders -> 202",
+        ["place_order_p99_ms" + Suffix] = "ms, POST /api/orders -> 202",
     };
 
     public async Task<IReadOnlyDictionary<string, double>> RunAsync(bool quick, CancellationToken ct)
     {
         const int orders = 200;
-        await using var host = await AppHostProcess.StartAsync();
+        await using var host = await AppHostProcess.StartAsync(new Dictionary<string, string> { ["Storage__Provider"] = storage });
         using var http = new HttpClient { BaseAddress = host.Gateway, Timeout = TimeSpan.FromSeconds(30) };
         var admin = await Token(http, "admin");
         var alice = await Token(http, "alice");
@@ -96,10 +99,10 @@ internal sealed class HistoryLagBenchmark : IBenchmark
         var posts = accepted.Select(a => (answered[a.Key] - a.Value) * 1000.0 / Stopwatch.Frequency).Order().ToArray();
         return new Dictionary<string, double>
         {
-            ["history_lag_p50_ms"] = Percentile(lags, 0.50),
-            ["history_lag_p99_ms"] = Percentile(lags, 0.99),
-            ["place_order_p50_ms"] = Percentile(posts, 0.50),
-            ["place_order_p99_ms"] = Percentile(posts, 0.99),
+            ["history_lag_p50_ms" + Suffix] = Percentile(lags, 0.50),
+            ["history_lag_p99_ms" + Suffix] = Percentile(lags, 0.99),
+            ["place_order_p50_ms" + Suffix] = Percentile(posts, 0.50),
+            ["place_order_p99_ms" + Suffix] = Percentile(posts, 0.99),
         };
     }
 
