@@ -90,16 +90,24 @@ Collections.prototype._set = function setCollectionTracked(data) {
 };
 Collections.prototype.delete = function deleteCollection(id, partition) {
   deleteItem.call(this, id, partition);
-  write({ t: "delcoll", db: this._parent.read().id, id });
+  if (!this._replacing) write({ t: "delcoll", db: this._parent.read().id, id });
 };
-// The package replaces a container by deleting it and creating a new one, which drops its documents.
-Collections.prototype.replace = function replaceCollection(data, original) {
-  const before = this._item("/id", original.id, original.id);
-  const stored = replaceItem.call(this, data, original);
-  const after = this._data.get(stored._rid);
+// The package replaces a container by deleting it and creating a new one, which would drop its
+// documents: the new container object takes over the old one's.
+const keepDocuments = (collections, before, stored) => {
+  const after = collections._data.get(stored._rid);
   after.documents = before.documents;
   after.documents._parent = after;
   return stored;
+};
+Collections.prototype.replace = function replaceCollection(data, original) {
+  const before = this._item("/id", original.id, original.id);
+  this._replacing = true;
+  try {
+    return keepDocuments(this, before, replaceItem.call(this, data, original));
+  } finally {
+    this._replacing = false;
+  }
 };
 
 Documents.prototype._set = function setDocument(data) {
@@ -283,7 +291,8 @@ const changeFeed = (collection, req, res) => {
     const doc = log[i];
     if (!isCurrent(docs, doc)) continue;
     if (partition && pkKey(docs._getPartition(doc)) !== partition.key) continue;
-    if (!Number.isNaN(since) && doc._ts * 1000 < since) continue;
+    // _ts has whole seconds: a start time inside a second includes that whole second (at least once).
+    if (!Number.isNaN(since) && doc._ts < Math.floor(since / 1000)) continue;
     if (changes.length === max) {
       seen = changes[changes.length - 1]._lsn;
       break;
@@ -398,10 +407,17 @@ const replay = file => {
         case "deldb":
           account.databases.delete(e.id, e.id);
           break;
-        case "coll":
-          database.collections._set(e.data);
+        case "coll": {
+          const before = database.collection(e.data.id);
+          if (before.read()) {
+            deleteItem.call(database.collections, e.data.id, e.data.id);
+            keepDocuments(database.collections, before, database.collections._set(e.data));
+          } else {
+            database.collections._set(e.data);
+          }
           restoreCount(database.collections);
           break;
+        }
         case "delcoll":
           database.collections.delete(e.id, e.id);
           break;
