@@ -1,7 +1,10 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Serverless.BuildingBlocks.Data;
 using Serverless.BuildingBlocks.Hosting;
+using Serverless.BuildingBlocks.Storage;
+using Serverless.Inventory.Domain;
+using Serverless.Inventory.ManagingStock;
+using Serverless.Inventory.ReservingStock;
 
 namespace Serverless.Inventory;
 
@@ -11,8 +14,14 @@ public static class InventoryModule
     public static IServiceCollection AddInventory(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddServiceDefaults(configuration);
-        services.AddSingleton(_ => new SqliteDatabase(ServiceDefaults.SqlitePath(configuration, "inventory"), InventoryStore.Schema));
-        services.AddSingleton<InventoryStore>();
+        services.AddServiceStorage(configuration, "inventory")
+            .AddAggregateStore<StockItem>(configuration, "inventory", "stock")
+            .AddAggregateStore<Reservation>(configuration, "inventory", "reservations");
+        services.AddSingleton<PutItemHandler>()
+            .AddSingleton<GetItemHandler>()
+            .AddSingleton<ReserveStockHandler>()
+            .AddSingleton<ReleaseStockHandler>()
+            .AddSingleton<CommitStockHandler>();
         return services;
     }
 }

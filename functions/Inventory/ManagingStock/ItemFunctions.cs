@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
 using Serverless.BuildingBlocks.Auth;
 using Serverless.BuildingBlocks.Http;
+using Serverless.Inventory.Domain;
 
 namespace Serverless.Inventory.ManagingStock;
 
@@ -10,10 +11,10 @@ public sealed record PutItemRequest(int? Available, decimal? Price);
 
 public sealed record ItemResponse(string Sku, int Available, int Reserved, decimal Price)
 {
-    public static ItemResponse From(StockLevel level) => new(level.Sku, level.Available, level.Reserved, Money.FromCents(level.PriceCents));
+    public static ItemResponse From(StockItem item) => new(item.Sku, item.Available, item.Reserved, Money.FromCents(item.PriceCents));
 }
 
-public sealed class ItemFunctions(InventoryStore store, TokenValidator auth)
+public sealed class ItemFunctions(PutItemHandler put, GetItemHandler get, TokenValidator auth)
 {
     [Function("PutItem")]
     public async Task<IActionResult> PutItem(
@@ -25,29 +26,8 @@ public sealed class ItemFunctions(InventoryStore store, TokenValidator auth)
             return problem;
         }
 
-        var errors = new Dictionary<string, string[]>();
-        if (!Skus.IsValid(sku))
-        {
-            errors["sku"] = [Skus.Rule];
-        }
-
-        if (body!.Available is not >= 0)
-        {
-            errors["available"] = ["available must be an integer >= 0."];
-        }
-
-        if (body.Price is not > 0 || !Money.IsValidAmount(body.Price.Value))
-        {
-            errors["price"] = ["price must be a number > 0 with at most 2 decimals."];
-        }
-
-        if (errors.Count > 0)
-        {
-            return Problems.Validation(errors);
-        }
-
-        var level = await store.UpsertAsync(sku, body.Available!.Value, Money.ToCents(body.Price!.Value));
-        return new OkObjectResult(ItemResponse.From(level));
+        var (command, errors) = ManagingStock.PutItem.Create(sku, body!.Available, body.Price);
+        return command is null ? Problems.Validation(errors) : new OkObjectResult(ItemResponse.From(await put.HandleAsync(command)));
     }
 
     [Function("GetItem")]
@@ -60,7 +40,7 @@ public sealed class ItemFunctions(InventoryStore store, TokenValidator auth)
             return denied;
         }
 
-        var level = await store.GetAsync(sku);
-        return level is null ? Problems.NotFound($"SKU '{sku}' is unknown.") : new OkObjectResult(ItemResponse.From(level));
+        var item = await get.HandleAsync(sku);
+        return item is null ? Problems.NotFound($"SKU '{sku}' is unknown.") : new OkObjectResult(ItemResponse.From(item));
     }
 }

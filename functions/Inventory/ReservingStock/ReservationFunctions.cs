@@ -3,15 +3,16 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
 using Serverless.BuildingBlocks.Auth;
 using Serverless.BuildingBlocks.Http;
+using Serverless.Inventory.Domain;
 
 namespace Serverless.Inventory.ReservingStock;
 
-public sealed record ReserveRequest(string? OrderId, List<OrderLine>? Items);
+public sealed record ReserveRequest(string? OrderId, List<OrderLine?>? Items);
 
 public sealed record ReservationResponse(string OrderId, string Status);
 
 /// <summary>Saga participant endpoints: called by the order saga with its service identity (or an admin).</summary>
-public sealed class ReservationFunctions(InventoryStore store, TokenValidator auth)
+public sealed class ReservationFunctions(ReserveStockHandler reserve, ReleaseStockHandler release, CommitStockHandler commit, TokenValidator auth)
 {
     [Function("ReserveStock")]
     public async Task<IActionResult> Reserve(
@@ -23,18 +24,16 @@ public sealed class ReservationFunctions(InventoryStore store, TokenValidator au
             return problem;
         }
 
-        if (string.IsNullOrWhiteSpace(body!.OrderId) || body.Items is not { Count: > 0 } ||
-            body.Items.Any(i => i is null || !Skus.IsValid(i.Sku) || i.Quantity <= 0))
+        if (ReserveStock.Create(body!.OrderId, body.Items) is not { } command)
         {
-            return Problems.Validation("items", "orderId and 1 or more items with a valid sku and quantity > 0 are required.");
+            return Problems.Validation("items", ReserveStock.Rule);
         }
 
-        var status = await store.ReserveAsync(body.OrderId, body.Items);
-        return status switch
+        return await reserve.HandleAsync(command) switch
         {
-            ReservationStatus.Refused => Problems.Conflict("Out of stock", $"Not enough stock for order {body.OrderId}.", ProblemTypes.OutOfStock),
-            ReservationStatus.Released => Problems.Conflict("Already released", $"Order {body.OrderId} was released.", ProblemTypes.AlreadyCompensated),
-            _ => new OkObjectResult(new ReservationResponse(body.OrderId, status.ToString())),
+            ReservationStatus.Refused => Problems.Conflict("Out of stock", $"Not enough stock for order {command.OrderId}.", ProblemTypes.OutOfStock),
+            ReservationStatus.Released => Problems.Conflict("Already released", $"Order {command.OrderId} was released.", ProblemTypes.AlreadyCompensated),
+            var status => new OkObjectResult(new ReservationResponse(command.OrderId, status.ToString())),
         };
     }
 
@@ -48,7 +47,7 @@ public sealed class ReservationFunctions(InventoryStore store, TokenValidator au
             return denied;
         }
 
-        var status = await store.ReleaseAsync(orderId);
+        var status = await release.HandleAsync(orderId);
         return new OkObjectResult(new ReservationResponse(orderId, status.ToString()));
     }
 
@@ -62,7 +61,7 @@ public sealed class ReservationFunctions(InventoryStore store, TokenValidator au
             return denied;
         }
 
-        var status = await store.CommitAsync(orderId);
+        var status = await commit.HandleAsync(orderId);
         return status is ReservationStatus.Committed
             ? new OkObjectResult(new ReservationResponse(orderId, status.Value.ToString()))
             : Problems.Conflict("Not reserved", $"Order {orderId} holds no reservation to commit ({status?.ToString() ?? "none"}).");

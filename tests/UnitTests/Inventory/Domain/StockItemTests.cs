@@ -1,10 +1,10 @@
-using Serverless.Inventory;
+using Serverless.Inventory.Domain;
 
-namespace Serverless.UnitTests.Inventory;
+namespace Serverless.UnitTests.Inventory.Domain;
 
-public sealed class StockLevelTests
+public sealed class StockItemTests
 {
-    private static StockLevel Stock(int available, int reserved = 0) => new("SKU-1", available, reserved, 1_000);
+    private static StockItem Stock(int available, int reserved = 0) => new("SKU-1", available, reserved, 1_000);
 
     [Fact]
     public void Reserve_MovesUnitsFromAvailableToReserved()
@@ -58,36 +58,36 @@ public sealed class StockLevelTests
     }
 
     [Fact]
-    public void Release_OfReservedUnits_ReturnsThemToAvailable_AndUnholdsThem()
+    public void Unreserve_ReturnsReservedUnitsToAvailable_AndUnholdsThem()
     {
         // Given 3 units reserved for an order
         var stock = Stock(available: 10).Reserve(3);
 
         // When the order is cancelled before it was confirmed
-        var after = stock.Release(3, wasCommitted: false);
+        var after = stock.Unreserve(3);
 
         // Then the stock is exactly as before the order
         Assert.Equal(Stock(available: 10), after);
     }
 
     [Fact]
-    public void Release_OfCommittedUnits_ReturnsThemToAvailable_WithoutTouchingOtherReservations()
+    public void ReturnSold_ReturnsCommittedUnitsToAvailable_WithoutTouchingOtherReservations()
     {
         // Given 3 units sold (reserved then committed) and 2 still held for another order
         var stock = Stock(available: 10).Reserve(3).Commit(3).Reserve(2);
 
         // When the confirmed order is cancelled
-        var after = stock.Release(3, wasCommitted: true);
+        var after = stock.ReturnSold(3);
 
         // Then the 3 units are available again and the other order's 2 stay reserved
         Assert.Equal(Stock(available: 8, reserved: 2), after);
     }
 
     [Fact]
-    public void Release_OfReserved_NeverDrivesReservedBelowZero()
+    public void Unreserve_NeverDrivesReservedBelowZero()
     {
         // Given 1 unit reserved; When 3 are released as reserved
-        var after = Stock(available: 0, reserved: 1).Release(3, wasCommitted: false);
+        var after = Stock(available: 0, reserved: 1).Unreserve(3);
 
         // Then reserved stops at zero
         Assert.Equal((3, 0), (after.Available, after.Reserved));
@@ -114,24 +114,22 @@ public sealed class StockLevelTests
     }
 
     [Fact]
-    public void Merge_SumsDuplicateSkus_KeepingFirstSeenOrder()
+    public void Restock_SetsAvailableAndPrice_AndKeepsUnitsHeldForOrders()
     {
-        // Given an order naming SKU A twice
-        OrderLine[] lines = [new("A", 2), new("B", 1), new("A", 3)];
+        // Given 3 units held for an order
+        var stock = Stock(available: 10).Reserve(3);
 
-        // When the lines are merged
-        var merged = StockLevel.Merge(lines);
+        // When the admin sets 20 on the shelf at a new price
+        var after = stock.Restock(20, 2_500);
 
-        // Then each SKU appears once with the summed quantity
-        Assert.Equal([new OrderLine("A", 5), new OrderLine("B", 1)], merged);
+        // Then available and price are the admin's, and the 3 held units stay held
+        Assert.Equal(new StockItem("SKU-1", 20, 3, 2_500), after);
     }
 
     [Fact]
-    public void Merge_IsCaseSensitive()
+    public void Unreserve_CannotOverflowAvailable()
     {
-        // Given SKUs that differ only by case; When merged; Then they stay separate lines
-        var merged = StockLevel.Merge([new OrderLine("a", 1), new OrderLine("A", 1)]);
-
-        Assert.Equal(2, merged.Count);
+        // Given as many units on the shelf as an int holds; When more come back; Then available stays at the maximum
+        Assert.Equal(int.MaxValue, Stock(available: int.MaxValue, reserved: 5).Unreserve(5).Available);
     }
 }
