@@ -21,9 +21,12 @@ public sealed class ServiceBusDeadLetters(ServiceBusConnection connection, BusTo
         var letters = new List<DeadLetter>();
         foreach (var (topic, subscriber) in topology.Subscriptions())
         {
-            await using var receiver = DeadLetterReceiver(topic, subscriber, ServiceBusReceiveMode.PeekLock);
-            var peeked = await receiver.PeekMessagesAsync(ListLimit, cancellationToken: cancellationToken);
-            letters.AddRange(peeked.Select(m => ServiceBusEnvelope.ToDeadLetter(m, receiver.EntityPath)));
+            letters.AddRange(await IfTheSubscriptionExists<IReadOnlyList<DeadLetter>>([], async () =>
+            {
+                await using var receiver = DeadLetterReceiver(topic, subscriber, ServiceBusReceiveMode.PeekLock);
+                var peeked = await receiver.PeekMessagesAsync(ListLimit, cancellationToken: cancellationToken);
+                return peeked.Select(m => ServiceBusEnvelope.ToDeadLetter(m, receiver.EntityPath)).ToList();
+            }));
         }
 
         return letters;
@@ -35,7 +38,7 @@ public sealed class ServiceBusDeadLetters(ServiceBusConnection connection, BusTo
         long count = 0;
         foreach (var (topic, subscriber) in topology.Subscriptions())
         {
-            count += await CountAsync(topic, subscriber, cancellationToken);
+            count += await IfTheSubscriptionExists(0L, () => CountAsync(topic, subscriber, cancellationToken));
         }
 
         return (int)Math.Min(count, int.MaxValue);
@@ -51,25 +54,7 @@ public sealed class ServiceBusDeadLetters(ServiceBusConnection connection, BusTo
         var replayed = 0;
         foreach (var (topic, subscriber) in topology.Subscriptions())
         {
-            await using var receiver = DeadLetterReceiver(topic, subscriber, ServiceBusReceiveMode.PeekLock);
-            var remaining = await PeekCountAsync(receiver, cancellationToken);
-            var sender = connection.Sender(topic);
-            while (remaining > 0)
-            {
-                var batch = await receiver.ReceiveMessagesAsync((int)Math.Min(remaining, 100), EmptyWait, cancellationToken);
-                if (batch.Count == 0)
-                {
-                    break;
-                }
-
-                foreach (var message in batch)
-                {
-                    await sender.SendMessageAsync(ServiceBusEnvelope.ReplayCopy(message, subscriber), cancellationToken);
-                    await receiver.CompleteMessageAsync(message, cancellationToken);
-                    replayed++;
-                    remaining--;
-                }
-            }
+            replayed += await IfTheSubscriptionExists(0, () => ReplayAsync(topic, subscriber, cancellationToken));
         }
 
         return replayed;
@@ -81,20 +66,67 @@ public sealed class ServiceBusDeadLetters(ServiceBusConnection connection, BusTo
         var purged = 0;
         foreach (var (topic, subscriber) in topology.Subscriptions())
         {
-            await using var receiver = DeadLetterReceiver(topic, subscriber, ServiceBusReceiveMode.ReceiveAndDelete);
-            while (true)
-            {
-                var batch = await receiver.ReceiveMessagesAsync(250, EmptyWait, cancellationToken);
-                if (batch.Count == 0)
-                {
-                    break;
-                }
-
-                purged += batch.Count;
-            }
+            purged += await IfTheSubscriptionExists(0, () => PurgeAsync(topic, subscriber, cancellationToken));
         }
 
         return purged;
+    }
+
+    private async Task<int> ReplayAsync(string topic, string subscriber, CancellationToken cancellationToken)
+    {
+        await using var receiver = DeadLetterReceiver(topic, subscriber, ServiceBusReceiveMode.PeekLock);
+        var remaining = await PeekCountAsync(receiver, cancellationToken);
+        var sender = connection.Sender(topic);
+        var replayed = 0;
+        while (remaining > 0)
+        {
+            var batch = await receiver.ReceiveMessagesAsync((int)Math.Min(remaining, 100), EmptyWait, cancellationToken);
+            if (batch.Count == 0)
+            {
+                break;
+            }
+
+            foreach (var message in batch)
+            {
+                // Sent first, completed after: a crash between the two leaves the letter to be replayed again,
+                // and the copy's stable MessageId lets the topic's duplicate detection drop the second copy.
+                await sender.SendMessageAsync(ServiceBusEnvelope.ReplayCopy(message, subscriber), cancellationToken);
+                await receiver.CompleteMessageAsync(message, cancellationToken);
+                replayed++;
+                remaining--;
+            }
+        }
+
+        return replayed;
+    }
+
+    private async Task<int> PurgeAsync(string topic, string subscriber, CancellationToken cancellationToken)
+    {
+        await using var receiver = DeadLetterReceiver(topic, subscriber, ServiceBusReceiveMode.ReceiveAndDelete);
+        var purged = 0;
+        while (true)
+        {
+            var batch = await receiver.ReceiveMessagesAsync(250, EmptyWait, cancellationToken);
+            if (batch.Count == 0)
+            {
+                return purged;
+            }
+
+            purged += batch.Count;
+        }
+    }
+
+    /// <summary>A subscription that does not exist (yet) has no dead letters, as a poison queue that does not exist has none.</summary>
+    private static async Task<T> IfTheSubscriptionExists<T>(T none, Func<Task<T>> action)
+    {
+        try
+        {
+            return await action();
+        }
+        catch (ServiceBusException ex) when (ex.Reason == ServiceBusFailureReason.MessagingEntityNotFound)
+        {
+            return none;
+        }
     }
 
     private async Task<long> CountAsync(string topic, string subscriber, CancellationToken cancellationToken)
