@@ -126,6 +126,7 @@ public sealed class ServiceBusEnvelopeTests
 
         Assert.Equal((DispositionKind.DeadLetter, ServiceBusEnvelope.MaxDeliveriesReason), (disposition.Kind, disposition.Reason));
         Assert.Equal("Failed on each of 3 deliveries; last: InvalidOperationException: the projection is broken", disposition.Description);
+        Assert.Equal("InvalidOperationException: the projection is broken", disposition.Properties!["lastError"]);
     }
 
     [Fact]

@@ -136,15 +136,17 @@ public static class ServiceBusEnvelope
     /// <summary>
     /// After the handler threw: on the last allowed delivery, dead-letter now with the error as the
     /// description (the broker's own dead-lettering would only say "delivery count exceeded"); before
-    /// that, abandon (it comes again, its delivery count one higher) with the error in <c>lastError</c>.
+    /// that, abandon (it comes again, its delivery count one higher). Either way the error goes in the
+    /// <c>lastError</c> property, so a message the broker dead-letters by itself still says why.
     /// </summary>
     public static MessageDisposition AfterFailure(ServiceBusReceivedMessage message, Exception error, int maxDeliveries)
     {
         var text = Truncate($"{error.GetType().Name}: {error.Message}");
+        var lastError = new Dictionary<string, object> { [LastErrorProperty] = text };
         return message.DeliveryCount >= maxDeliveries
             ? new MessageDisposition(DispositionKind.DeadLetter, Reason: MaxDeliveriesReason,
-                Description: Truncate($"Failed on each of {message.DeliveryCount} deliveries; last: {text}"))
-            : new MessageDisposition(DispositionKind.Abandon, Properties: new Dictionary<string, object> { [LastErrorProperty] = text });
+                Description: Truncate($"Failed on each of {message.DeliveryCount} deliveries; last: {text}"), Properties: lastError)
+            : new MessageDisposition(DispositionKind.Abandon, Properties: lastError);
     }
 
     /// <summary>A message from a dead-letter queue as an operator sees it.</summary>

@@ -33,23 +33,6 @@ public sealed class ServiceBusSubscriptionProcessor<THandler>(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        // The subscription must exist before receiving (created here when the identity may manage entities).
-        var failures = 0;
-        while (true)
-        {
-            try
-            {
-                await entities.EnsureSubscriptionAsync(topic, subscriber, stoppingToken);
-                break;
-            }
-            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
-            {
-                failures++;
-                logger.LogWarning("Subscription {Topic}/{Subscriber} cannot be prepared ({Failures} in a row): {Error}", topic, subscriber, failures, ex.Message);
-                await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(30_000, 500 * Math.Pow(2, Math.Min(failures, 10)))), stoppingToken);
-            }
-        }
-
         await using var processor = connection.Client.CreateProcessor(topic, subscriber, ProcessorOptions);
         processor.ProcessMessageAsync += HandleAsync;
         processor.ProcessErrorAsync += args =>
@@ -57,7 +40,26 @@ public sealed class ServiceBusSubscriptionProcessor<THandler>(
             logger.LogWarning("Subscription {Entity} cannot receive ({Source}): {Error}", args.EntityPath, args.ErrorSource, args.Exception.Message);
             return Task.CompletedTask;
         };
-        await processor.StartProcessingAsync(stoppingToken);
+
+        // The subscription must exist before receiving (created here when the identity may manage
+        // entities). Until it can start, retry with backoff: a failed hosted service would stop the host.
+        var failures = 0;
+        while (true)
+        {
+            try
+            {
+                await entities.EnsureSubscriptionAsync(topic, subscriber, stoppingToken);
+                await processor.StartProcessingAsync(stoppingToken);
+                break;
+            }
+            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+            {
+                failures++;
+                logger.LogWarning("Subscription {Topic}/{Subscriber} cannot start ({Failures} in a row): {Error}", topic, subscriber, failures, ex.Message);
+                await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(30_000, 500 * Math.Pow(2, Math.Min(failures, 10)))), stoppingToken);
+            }
+        }
+
         try
         {
             await Task.Delay(Timeout.Infinite, stoppingToken);
@@ -119,6 +121,6 @@ public sealed class ServiceBusSubscriptionProcessor<THandler>(
     {
         logger.LogError("Message {MessageId} ({Type}) dead-lettered in {Entity}: {Reason}: {Description}",
             disposition.Event?.MessageId ?? args.Message.MessageId, disposition.Event?.Type ?? args.Message.Subject, args.EntityPath, disposition.Reason, disposition.Description);
-        await args.DeadLetterMessageAsync(args.Message, disposition.Reason, disposition.Description, args.CancellationToken);
+        await args.DeadLetterMessageAsync(args.Message, disposition.Properties?.ToDictionary() ?? [], disposition.Reason, disposition.Description, args.CancellationToken);
     }
 }
