@@ -9,6 +9,7 @@ using Serverless.AppHost.Durable;
 using Serverless.AppHost.Gateway;
 using Serverless.AppHost.LocalFunctions;
 using Serverless.BuildingBlocks.Messaging;
+using Serverless.BuildingBlocks.Messaging.Queues;
 using Azure.Storage.Queues;
 
 namespace Serverless.AppHost;
@@ -125,10 +126,14 @@ public sealed class LocalSystem : IAsyncDisposable
         IConfiguration Layered(IDictionary<string, string?> own) =>
             new ConfigurationBuilder().AddInMemoryCollection(registry).AddConfiguration(configuration).AddInMemoryCollection(own).Build();
 
-        // The bus: one queue (and one poison queue) per subscription, created before anyone publishes.
+        // The bus: one queue (and one poison queue) per subscription, created before anyone publishes
+        // (unless Bus:Provider points the services at Service Bus, which creates its own entities).
         var busConfiguration = Layered(hostOwned);
-        await new QueueMessageBus(new QueueServiceClient(azurite.ConnectionString, QueueMessageBus.ClientOptions), new BusTopology(busConfiguration))
-            .EnsureQueuesAsync(cancellationToken);
+        if (BusOptions.From(busConfiguration).Provider == BusProvider.Queues)
+        {
+            await new QueueMessageBus(new QueueServiceClient(azurite.ConnectionString, QueueMessageBus.ClientOptions), new BusTopology(busConfiguration))
+                .EnsureQueuesAsync(cancellationToken);
+        }
 
         var faults = new FaultSwitchboard(FunctionAppDefinition.All.Select(a => a.Name));
         _logger.LogInformation("[3/4] Function Apps: {Apps}", string.Join(", ", addresses.Select(a => $"{a.Key} {a.Value}")));

@@ -8,6 +8,7 @@ using Serverless.AppHost;
 using Serverless.AppHost.Azurite;
 using Serverless.BuildingBlocks.Data;
 using Serverless.BuildingBlocks.Messaging;
+using Serverless.BuildingBlocks.Messaging.Queues;
 
 namespace Serverless.Benchmarks;
 
@@ -55,8 +56,8 @@ internal sealed class BusThroughputBenchmark : IBenchmark
             var services = new ServiceCollection().AddLogging().AddSingleton(consumerDb).AddSingleton<EffectHandler>().BuildServiceProvider();
             var relay = new ChangeFeedProcessor("bus-relay", new ChangeFeed(producer, TimeProvider.System),
                 (batch, token) => bus.PublishAsync(batch.Select(b => b.Event).ToList(), token), NullLogger.Instance);
-            var consumers = Enumerable.Range(0, 2).Select(_ => new SubscriptionProcessor<EffectHandler>(
-                "orders", "bench", queues, topology, services, services.GetRequiredService<ILogger<SubscriptionProcessor<EffectHandler>>>())).ToList();
+            var consumers = Enumerable.Range(0, 2).Select(_ => new QueueSubscriptionProcessor<EffectHandler>(
+                "orders", "bench", queues, topology, services, services.GetRequiredService<ILogger<QueueSubscriptionProcessor<EffectHandler>>>())).ToList();
 
             var clock = Stopwatch.StartNew();
             await relay.StartAsync(ct);

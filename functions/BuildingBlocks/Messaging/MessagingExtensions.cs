@@ -1,36 +1,46 @@
-using Azure.Storage.Queues;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Serverless.BuildingBlocks.Messaging.Queues;
+using Serverless.BuildingBlocks.Messaging.ServiceBus;
 
 namespace Serverless.BuildingBlocks.Messaging;
 
 public static class MessagingExtensions
 {
     /// <summary>
-    /// The bus (local: Azurite queues from <c>Bus:ConnectionString</c>). Without one configured the
-    /// service still runs; its outbox simply accumulates until a bus is there.
+    /// The change feed and the bus chosen by <see cref="BusOptions"/> (locally: Azurite queues from
+    /// <c>Bus:ConnectionString</c>). Without a bus configured the service still runs; its outbox simply
+    /// accumulates until a bus is there.
     /// </summary>
     public static IServiceCollection AddMessaging(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddSingleton<BusTopology>();
         services.AddSingleton<ChangeFeed>();
-        var connection = configuration["Bus:ConnectionString"];
-        if (!string.IsNullOrEmpty(connection))
-        {
-            services.AddSingleton(_ => new QueueServiceClient(connection, QueueMessageBus.ClientOptions));
-            services.AddSingleton<QueueMessageBus>();
-            services.AddSingleton<IMessageBus>(sp => sp.GetRequiredService<QueueMessageBus>());
-        }
+        return services.AddBus(configuration);
+    }
 
-        return services;
+    /// <summary>
+    /// The bus's ports for the configured provider (<see cref="IMessageBus"/>, <see cref="IDeadLetters"/>,
+    /// <see cref="ISubscriptionHost"/>) and the <see cref="BusTopology"/>; only the topology when no bus is configured.
+    /// </summary>
+    public static IServiceCollection AddBus(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.TryAddSingleton(_ => new BusTopology(configuration));
+        var bus = BusOptions.From(configuration);
+        return bus.Provider switch
+        {
+            BusProvider.Queues => services.AddQueueBus(bus.ConnectionString!),
+            BusProvider.ServiceBus => services.AddServiceBusBus(bus),
+            _ => services,
+        };
     }
 
     /// <summary>Relays the service's outbox (its change feed) to the bus, at least once, in order.</summary>
     public static IServiceCollection AddOutboxRelay(this IServiceCollection services, IConfiguration configuration)
     {
-        if (string.IsNullOrEmpty(configuration["Bus:ConnectionString"]))
+        if (!BusOptions.From(configuration).IsConfigured)
         {
             return services;
         }
@@ -45,19 +55,19 @@ public static class MessagingExtensions
         return services;
     }
 
-    /// <summary>Subscribes <typeparamref name="THandler"/> as <paramref name="subscriber"/> to each topic.</summary>
+    /// <summary>Subscribes <typeparamref name="THandler"/> as <paramref name="subscriber"/> to each topic, on whichever bus is configured.</summary>
     public static IServiceCollection AddSubscriber<THandler>(this IServiceCollection services, IConfiguration configuration, string subscriber, params string[] topics)
         where THandler : class, IIntegrationEventHandler
     {
         services.AddScoped<THandler>();
-        if (string.IsNullOrEmpty(configuration["Bus:ConnectionString"]))
+        if (!BusOptions.From(configuration).IsConfigured)
         {
             return services;
         }
 
         foreach (var topic in topics)
         {
-            services.AddSingleton<IHostedService>(sp => ActivatorUtilities.CreateInstance<SubscriptionProcessor<THandler>>(sp, topic, subscriber, sp.GetRequiredService<Hosting.IServiceFaults>()));
+            services.AddSingleton<IHostedService>(sp => sp.GetRequiredService<ISubscriptionHost>().Receive<THandler>(topic, subscriber));
         }
 
         return services;

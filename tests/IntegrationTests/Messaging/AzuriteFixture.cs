@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Serverless.AppHost;
 using Serverless.AppHost.Azurite;
 using Serverless.BuildingBlocks.Messaging;
+using Serverless.BuildingBlocks.Messaging.Queues;
 
 namespace Serverless.IntegrationTests.Messaging;
 

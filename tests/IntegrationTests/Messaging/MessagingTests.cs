@@ -6,10 +6,14 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Serverless.BuildingBlocks.Data;
 using Serverless.BuildingBlocks.Messaging;
+using Serverless.BuildingBlocks.Messaging.Queues;
 
 namespace Serverless.IntegrationTests.Messaging;
 
-/// <summary>Outbox, change feed, bus and idempotent consumers on a real Azurite and real SQLite files.</summary>
+/// <summary>
+/// Outbox, change feed, the local bus and idempotent consumers on a real Azurite and real SQLite files.
+/// What every bus adapter must do (dead letters, replay, purge, unreadable messages) is in <see cref="BusContract"/>.
+/// </summary>
 [Collection("azurite")]
 public sealed class MessagingTests(AzuriteFixture azurite) : IDisposable
 {
@@ -118,33 +122,6 @@ public sealed class MessagingTests(AzuriteFixture azurite) : IDisposable
         Assert.Equal(1, await consumer.EffectsAsync());
     }
 
-    [Fact]
-    public async Task MessageThatAlwaysFails_IsDeadLetteredWithReason_AndReplayProcessesItOnce()
-    {
-        var (bus, topology, provider) = await Bus(maxDeliveries: 3);
-        var consumer = provider.GetRequiredService<CountingHandler>();
-        consumer.FailWith = "the projection is broken";
-        var e = IntegrationEvent.Create("orders", "OrderPlaced", "order-poison", new { customerId = "alice" }, DateTimeOffset.UtcNow);
-        var subscription = Subscription(provider, topology);
-        await subscription.StartAsync(CancellationToken.None);
-
-        await bus.PublishAsync([e], CancellationToken.None);
-        var letter = await Eventually(async () => (await bus.DeadLettersAsync(CancellationToken.None)).SingleOrDefault(l => l.MessageId == e.MessageId));
-
-        Assert.Equal(3, consumer.Calls);
-        Assert.Contains("the projection is broken", letter.Reason, StringComparison.Ordinal);
-        Assert.Equal(0, await consumer.EffectsAsync());
-
-        // When the bug is fixed and an operator replays the dead letters
-        consumer.FailWith = null;
-        Assert.Equal(1, await bus.ReplayAsync(CancellationToken.None));
-        await Eventually(async () => await consumer.EffectsAsync() == 1);
-        await subscription.StopAsync(CancellationToken.None);
-
-        Assert.DoesNotContain(await bus.DeadLettersAsync(CancellationToken.None), l => l.MessageId == e.MessageId);
-        Assert.Equal(1, await consumer.EffectsAsync());
-    }
-
     public void Dispose()
     {
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
@@ -185,8 +162,8 @@ public sealed class MessagingTests(AzuriteFixture azurite) : IDisposable
         return (bus, topology, services.BuildServiceProvider());
     }
 
-    private SubscriptionProcessor<CountingHandler> Subscription(ServiceProvider provider, BusTopology topology) =>
-        new("orders", _subscriber, azurite.Queues, topology, provider, provider.GetRequiredService<ILogger<SubscriptionProcessor<CountingHandler>>>());
+    private QueueSubscriptionProcessor<CountingHandler> Subscription(ServiceProvider provider, BusTopology topology) =>
+        new("orders", _subscriber, azurite.Queues, topology, provider, provider.GetRequiredService<ILogger<QueueSubscriptionProcessor<CountingHandler>>>());
 
     private static int Count(List<long> seen, long position)
     {
@@ -205,14 +182,6 @@ public sealed class MessagingTests(AzuriteFixture azurite) : IDisposable
             await Task.Delay(50);
         }
     }
-
-    private static async Task<T> Eventually<T>(Func<Task<T?>> value, TimeSpan? within = null)
-        where T : class
-    {
-        T? result = null;
-        await Eventually(async () => (result = await value()) is not null, within);
-        return result!;
-    }
 }
 
 /// <summary>An idempotent consumer: one effect row per message, recorded with its inbox mark in one transaction.</summary>
@@ -222,16 +191,9 @@ public sealed class CountingHandler(SqliteDatabase db) : IIntegrationEventHandle
 
     public int Calls => _calls;
 
-    public string? FailWith { get; set; }
-
     public async Task HandleAsync(IntegrationEvent e, CancellationToken cancellationToken)
     {
         Interlocked.Increment(ref _calls);
-        if (FailWith is not null)
-        {
-            throw new InvalidOperationException(FailWith);
-        }
-
         await db.WriteAsync(async (c, t) =>
         {
             if (await Outbox.TryMarkHandledAsync(c, t, "counting", e.MessageId))

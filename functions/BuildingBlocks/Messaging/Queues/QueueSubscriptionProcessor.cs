@@ -1,28 +1,21 @@
-using System.Diagnostics;
 using Azure.Storage.Queues;
 using Azure.Storage.Queues.Models;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Serverless.BuildingBlocks.Hosting;
 
-namespace Serverless.BuildingBlocks.Messaging;
-
-/// <summary>A service's handler of the integration events it subscribes to. It must be idempotent (see <see cref="Outbox.TryMarkHandledAsync"/>).</summary>
-public interface IIntegrationEventHandler
-{
-    Task HandleAsync(IntegrationEvent e, CancellationToken cancellationToken);
-}
+namespace Serverless.BuildingBlocks.Messaging.Queues;
 
 /// <summary>
-/// Receives one subscription's messages (a queue) and hands each to the service's handler, in a
-/// fresh DI scope, inside a consumer span that continues the message's trace. A message that fails
-/// is delivered again with backoff; after <see cref="BusTopology.MaxDeliveries"/> failures it goes
-/// to the subscription's dead-letter queue with the reason.
+/// Receives one subscription's messages (a queue) and hands each to the service's handler
+/// (<see cref="SubscriptionDispatch"/>: fresh DI scope, consumer span continuing the message's trace).
+/// A message that fails is delivered again with backoff; after <see cref="BusTopology.MaxDeliveries"/>
+/// failures it goes to the subscription's poison queue with the reason. A message that is no event
+/// goes there at once.
 /// </summary>
-public sealed class SubscriptionProcessor<THandler>(
-    string topic, string subscriber, QueueServiceClient queues, BusTopology topology, IServiceProvider services, ILogger<SubscriptionProcessor<THandler>> logger,
-    Hosting.IServiceFaults? faults = null)
+public sealed class QueueSubscriptionProcessor<THandler>(
+    string topic, string subscriber, QueueServiceClient queues, BusTopology topology, IServiceProvider services, ILogger<QueueSubscriptionProcessor<THandler>> logger,
+    IServiceFaults? faults = null)
     : BackgroundService
     where THandler : IIntegrationEventHandler
 {
@@ -71,38 +64,34 @@ public sealed class SubscriptionProcessor<THandler>(
     private async Task HandleOne(QueueClient queue, QueueClient deadLetters, QueueMessage message, CancellationToken stoppingToken)
     {
         IntegrationEvent e;
+        var body = message.Body.ToString();
         try
         {
-            e = IntegrationEvent.Deserialize(message.Body.ToString());
+            e = IntegrationEvent.Deserialize(body);
         }
         catch (System.Text.Json.JsonException ex)
         {
-            var unreadable = new IntegrationEvent(message.MessageId, topic, "Unreadable", "", DateTimeOffset.UtcNow, "", null, null, default);
-            await DeadLetter(queue, deadLetters, message, unreadable, "Unreadable message: " + ex.Message, stoppingToken);
+            var unreadable = DeadLetterBody.Unreadable(message.MessageId, topic, body, "Unreadable message: " + ex.Message, (int)message.DequeueCount, DateTimeOffset.UtcNow);
+            await DeadLetter(queue, deadLetters, message, unreadable, stoppingToken);
             return;
         }
 
         if (message.DequeueCount > topology.MaxDeliveries)
         {
-            await DeadLetter(queue, deadLetters, message, e, $"Delivered {message.DequeueCount - 1} times without completing.", stoppingToken);
+            await DeadLetter(queue, deadLetters, message, new DeadLetterBody(e, $"Delivered {message.DequeueCount - 1} times without completing.", (int)message.DequeueCount), stoppingToken);
             return;
         }
 
-        using var activity = Telemetry.Tracing.StartSpan($"{subscriber} {e.Type}", subscriber, e.TraceParent, ActivityKind.Consumer);
-        activity?.SetTag("messaging.message.id", e.MessageId);
-        activity?.SetTag("messaging.destination.name", queue.Name);
-        using var scope = logger.BeginScope(new Dictionary<string, object> { ["CorrelationId"] = e.CorrelationId, ["MessageId"] = e.MessageId });
         try
         {
-            await using var services1 = services.CreateAsyncScope();
-            await services1.ServiceProvider.GetRequiredService<THandler>().HandleAsync(e, stoppingToken);
+            await SubscriptionDispatch.HandleAsync<THandler>(services, subscriber, queue.Name, e, logger, stoppingToken);
             await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, stoppingToken);
         }
         catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
         {
             if (message.DequeueCount >= topology.MaxDeliveries)
             {
-                await DeadLetter(queue, deadLetters, message, e, $"{ex.GetType().Name}: {ex.Message}", stoppingToken);
+                await DeadLetter(queue, deadLetters, message, new DeadLetterBody(e, $"{ex.GetType().Name}: {ex.Message}", (int)message.DequeueCount), stoppingToken);
                 return;
             }
 
@@ -112,10 +101,10 @@ public sealed class SubscriptionProcessor<THandler>(
         }
     }
 
-    private async Task DeadLetter(QueueClient queue, QueueClient deadLetters, QueueMessage message, IntegrationEvent e, string reason, CancellationToken cancellationToken)
+    private async Task DeadLetter(QueueClient queue, QueueClient deadLetters, QueueMessage message, DeadLetterBody letter, CancellationToken cancellationToken)
     {
-        logger.LogError("Message {MessageId} ({Type}) dead-lettered to {Queue}: {Reason}", e.MessageId, e.Type, deadLetters.Name, reason);
-        await deadLetters.SendMessageAsync(new DeadLetterBody(e, reason, (int)message.DequeueCount).Serialize(), cancellationToken);
+        logger.LogError("Message {MessageId} ({Type}) dead-lettered to {Queue}: {Reason}", letter.Event.MessageId, letter.Event.Type, deadLetters.Name, letter.Reason);
+        await deadLetters.SendMessageAsync(letter.Serialize(), cancellationToken);
         await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, cancellationToken);
     }
 }
