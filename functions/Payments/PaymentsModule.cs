@@ -1,21 +1,30 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Serverless.BuildingBlocks.Data;
 using Serverless.BuildingBlocks.Hosting;
 using Serverless.BuildingBlocks.Messaging;
+using Serverless.BuildingBlocks.Storage;
+using Serverless.Payments.Charging;
+using Serverless.Payments.ManagingWallets;
 
 namespace Serverless.Payments;
 
 public static class PaymentsModule
 {
+    public const string Service = "payments";
+
     /// <summary>Everything the payments service registers, whichever host runs it.</summary>
     public static IServiceCollection AddPayments(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddServiceDefaults(configuration);
         services.AddMessaging(configuration);
-        services.AddOutboxRelay(configuration);
-        services.AddSingleton(_ => new SqliteDatabase(ServiceDefaults.SqlitePath(configuration, "payments"), PaymentsStore.Schema));
-        services.AddSingleton<PaymentsStore>();
+        services.AddServiceStorage(configuration, Service);
+        services.AddAggregateStore<Wallet>(configuration, Service, "wallets");
+        services.AddAggregateStore<Charge>(configuration, Service, "charges");
+        services.AddStorageOutboxRelay(configuration, Service, "charges"); // the events live on the charges
+        services.AddSingleton<WalletDebits>();
+        services.AddSingleton<ChargePaymentHandler>();
+        services.AddSingleton<RefundPaymentHandler>();
+        services.AddSingleton<SetBalanceHandler>();
         return services;
     }
 }

@@ -1,22 +1,27 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Serverless.BuildingBlocks.Data;
 using Serverless.BuildingBlocks.Hosting;
 using Serverless.BuildingBlocks.Messaging;
+using Serverless.BuildingBlocks.Storage;
+using Serverless.Shipping.BookingShipments;
 
 namespace Serverless.Shipping;
 
 public static class ShippingModule
 {
+    public const string Service = "shipping";
+
     /// <summary>Everything the shipping service registers, whichever host runs it.</summary>
     public static IServiceCollection AddShipping(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddServiceDefaults(configuration);
         services.AddMessaging(configuration);
-        services.AddOutboxRelay(configuration);
-        services.AddSingleton(_ => new SqliteDatabase(ServiceDefaults.SqlitePath(configuration, "shipping"), ShippingStore.Schema));
-        services.AddSingleton<ShippingStore>();
+        services.AddServiceStorage(configuration, Service);
+        services.AddAggregateStore<Shipment>(configuration, Service, "shipments");
+        services.AddStorageOutboxRelay(configuration, Service, "shipments");
         services.AddSingleton<ShippingPolicy>();
+        services.AddSingleton<BookShipmentHandler>();
+        services.AddSingleton<CancelShipmentHandler>();
         return services;
     }
 }

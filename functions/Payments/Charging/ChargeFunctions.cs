@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
 using Serverless.BuildingBlocks.Auth;
 using Serverless.BuildingBlocks.Http;
+using Serverless.BuildingBlocks.Storage;
 
 namespace Serverless.Payments.Charging;
 
@@ -14,7 +15,7 @@ public sealed record ChargeResponse(string OrderId, string Status, decimal Amoun
 }
 
 /// <summary>Saga participant endpoints: called by the order saga with its service identity (or an admin).</summary>
-public sealed class ChargeFunctions(PaymentsStore store, TokenValidator auth)
+public sealed class ChargeFunctions(ChargePaymentHandler charge, RefundPaymentHandler refund, IAggregateStore<Charge> charges, TokenValidator auth)
 {
     [Function("ChargePayment")]
     public async Task<IActionResult> Charge(
@@ -26,16 +27,15 @@ public sealed class ChargeFunctions(PaymentsStore store, TokenValidator auth)
             return problem;
         }
 
-        if (string.IsNullOrWhiteSpace(body!.OrderId) || string.IsNullOrWhiteSpace(body.CustomerId) ||
-            body.Amount is not > 0 || !Money.IsValidAmount(body.Amount.Value))
+        if (ChargePayment.Create(body!.OrderId, body.CustomerId, body.Amount) is not { } command)
         {
-            return Problems.Validation("amount", "orderId, customerId and an amount > 0 with at most 2 decimals are required.");
+            return Problems.Validation("amount", ChargePayment.Rules);
         }
 
-        var charge = await store.ChargeAsync(body.OrderId, body.CustomerId, Money.ToCents(body.Amount.Value));
-        return charge.Status switch
+        var result = await charge.HandleAsync(command, request.HttpContext.RequestAborted);
+        return result.Status switch
         {
-            ChargeStatus.Charged => new OkObjectResult(ChargeResponse.From(charge)),
+            ChargeStatus.Charged => new OkObjectResult(ChargeResponse.From(result)),
             ChargeStatus.Declined => Problems.Conflict("Payment declined", $"The wallet of {body.CustomerId} cannot pay {body.Amount}.", ProblemTypes.PaymentDeclined),
             _ => Problems.Conflict("Already refunded", $"Order {body.OrderId} was refunded.", ProblemTypes.AlreadyCompensated),
         };
@@ -51,7 +51,12 @@ public sealed class ChargeFunctions(PaymentsStore store, TokenValidator auth)
             return denied;
         }
 
-        return new OkObjectResult(ChargeResponse.From(await store.RefundAsync(orderId)));
+        if (!StorageLimits.IsValidId(orderId))
+        {
+            return Problems.Validation("orderId", "orderId must be 1-255 characters, none of / \\ ? #.");
+        }
+
+        return new OkObjectResult(ChargeResponse.From(await refund.HandleAsync(new RefundPayment(orderId), request.HttpContext.RequestAborted)));
     }
 
     [Function("GetCharge")]
@@ -64,9 +69,9 @@ public sealed class ChargeFunctions(PaymentsStore store, TokenValidator auth)
             return denied;
         }
 
-        var charge = await store.GetChargeAsync(orderId);
-        return charge is null || !caller!.CanSee(charge.CustomerId)
+        var found = (await charges.LoadAsync(orderId, cancellationToken: request.HttpContext.RequestAborted)).State;
+        return found is null || !caller!.CanSee(found.CustomerId)
             ? Problems.NotFound($"No charge for order {orderId}.")
-            : new OkObjectResult(ChargeResponse.From(charge));
+            : new OkObjectResult(ChargeResponse.From(found));
     }
 }

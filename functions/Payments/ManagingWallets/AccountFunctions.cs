@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
 using Serverless.BuildingBlocks.Auth;
 using Serverless.BuildingBlocks.Http;
+using Serverless.BuildingBlocks.Storage;
 
 namespace Serverless.Payments.ManagingWallets;
 
@@ -13,7 +14,7 @@ public sealed record AccountResponse(string CustomerId, decimal Balance)
     public static AccountResponse From(Wallet wallet) => new(wallet.CustomerId, Money.FromCents(wallet.BalanceCents));
 }
 
-public sealed class AccountFunctions(PaymentsStore store, TokenValidator auth)
+public sealed class AccountFunctions(SetBalanceHandler setBalance, IAggregateStore<Wallet> wallets, TokenValidator auth)
 {
     [Function("PutAccount")]
     public async Task<IActionResult> PutAccount(
@@ -30,12 +31,12 @@ public sealed class AccountFunctions(PaymentsStore store, TokenValidator auth)
             return Problems.Validation("balance", "balance must be a number >= 0 with at most 2 decimals.");
         }
 
-        if (string.IsNullOrWhiteSpace(customerId) || customerId.Length > 128)
+        if (!SetBalance.IsValidCustomerId(customerId))
         {
-            return Problems.Validation("customerId", "customerId must be 1-128 characters.");
+            return Problems.Validation("customerId", "customerId must be 1-128 characters, none of / \\ ? #.");
         }
 
-        var wallet = await store.SetBalanceAsync(customerId, Money.ToCents(body.Balance.Value));
+        var wallet = await setBalance.HandleAsync(new SetBalance(customerId, Money.ToCents(body.Balance.Value)), request.HttpContext.RequestAborted);
         return new OkObjectResult(AccountResponse.From(wallet));
     }
 
@@ -50,7 +51,7 @@ public sealed class AccountFunctions(PaymentsStore store, TokenValidator auth)
         }
 
         // Another customer's wallet is not found, not forbidden: its existence is not disclosed.
-        var wallet = caller!.CanSee(customerId) ? await store.GetWalletAsync(customerId) : null;
+        var wallet = caller!.CanSee(customerId) ? (await wallets.LoadAsync(customerId, cancellationToken: request.HttpContext.RequestAborted)).State : null;
         return wallet is null ? Problems.NotFound($"No account for '{customerId}'.") : new OkObjectResult(AccountResponse.From(wallet));
     }
 }

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
 using Serverless.BuildingBlocks.Auth;
 using Serverless.BuildingBlocks.Http;
+using Serverless.BuildingBlocks.Storage;
 
 namespace Serverless.Shipping.BookingShipments;
 
@@ -14,7 +15,7 @@ public sealed record ShipmentResponse(string OrderId, string Status, string? Car
 }
 
 /// <summary>Saga participant endpoints: called by the order saga with its service identity (or an admin).</summary>
-public sealed class ShipmentFunctions(ShippingStore store, TokenValidator auth)
+public sealed class ShipmentFunctions(BookShipmentHandler book, CancelShipmentHandler cancel, IAggregateStore<Shipment> shipments, TokenValidator auth)
 {
     [Function("BookShipment")]
     public async Task<IActionResult> Book(
@@ -26,12 +27,12 @@ public sealed class ShipmentFunctions(ShippingStore store, TokenValidator auth)
             return problem;
         }
 
-        if (string.IsNullOrWhiteSpace(body!.OrderId) || string.IsNullOrWhiteSpace(body.Country))
+        if (BookShipment.Create(body!.OrderId, body.Country) is not { } command)
         {
-            return Problems.Validation("country", "orderId and country are required.");
+            return Problems.Validation("country", BookShipment.Rules);
         }
 
-        var shipment = await store.BookAsync(body.OrderId, body.Country);
+        var shipment = await book.HandleAsync(command, request.HttpContext.RequestAborted);
         return shipment.Status switch
         {
             ShipmentStatus.Booked => new OkObjectResult(ShipmentResponse.From(shipment)),
@@ -50,7 +51,12 @@ public sealed class ShipmentFunctions(ShippingStore store, TokenValidator auth)
             return denied;
         }
 
-        return new OkObjectResult(ShipmentResponse.From(await store.CancelAsync(orderId)));
+        if (!StorageLimits.IsValidId(orderId))
+        {
+            return Problems.Validation("orderId", "orderId must be 1-255 characters, none of / \\ ? #.");
+        }
+
+        return new OkObjectResult(ShipmentResponse.From(await cancel.HandleAsync(new CancelShipment(orderId), request.HttpContext.RequestAborted)));
     }
 
     [Function("GetShipment")]
@@ -63,7 +69,7 @@ public sealed class ShipmentFunctions(ShippingStore store, TokenValidator auth)
             return denied;
         }
 
-        var shipment = await store.GetAsync(orderId);
+        var shipment = (await shipments.LoadAsync(orderId, cancellationToken: request.HttpContext.RequestAborted)).State;
         return shipment is null ? Problems.NotFound($"No shipment for order {orderId}.") : new OkObjectResult(ShipmentResponse.From(shipment));
     }
 }

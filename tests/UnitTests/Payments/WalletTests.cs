@@ -63,4 +63,27 @@ public sealed class WalletTests
         // Then the wallet is as it was before the order
         Assert.Equal(new Wallet("alice", 5_000), refunded);
     }
+
+    [Fact]
+    public void SetBalance_ReplacesTheBalance()
+    {
+        // Given a new wallet; When its balance is set to 12.34; Then it holds exactly that
+        Assert.Equal(new Wallet("alice", 1_234), Wallet.Open("alice").SetBalance(1_234));
+    }
+
+    [Fact]
+    public void SetBalance_BelowZero_IsRefused()
+    {
+        // Given a wallet; When a negative balance is set; Then it is refused
+        Assert.Throws<ArgumentOutOfRangeException>(() => new Wallet("alice", 1_000).SetBalance(-1));
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(-500)]
+    public void Refund_ZeroOrNegative_IsRefused(long amountCents)
+    {
+        // Given a wallet; When a non-positive amount is refunded; Then it is refused (no sneaky debit)
+        Assert.Throws<ArgumentOutOfRangeException>(() => new Wallet("alice", 1_000).Refund(amountCents));
+    }
 }
