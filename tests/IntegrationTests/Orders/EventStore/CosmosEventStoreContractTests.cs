@@ -92,6 +92,48 @@ public sealed class CosmosEventStoreContractTests(CosmosServerFixture cosmos) : 
         Assert.Equal(second["stored"]!.ToJsonString(), after["stored"]!.ToJsonString());
     }
 
+    [Fact]
+    public async Task TheChangeFeed_CarriesEveryAppendsEnvelopes_AndACompletedSagaStartRepeatsThemUnderTheSameIds()
+    {
+        // Given a placed order with its saga start, then two more appends
+        var store = await CreateStoreAsync();
+        await store.AppendAsync("order-1", 0, [Placed], newStream: ("alice", null), sagaStart: new SagaStart("order-1", "OrderSaga", "order-1", "{}"));
+        await store.AppendAsync("order-1", 1, [new StockReserved()]);
+        await store.AppendAsync("order-1", 2, [new PaymentCharged(10m), new ShipmentBooked("Fast", "T-1")]);
+
+        // When the container's change feed is read from the beginning
+        var iterator = Container(store).GetChangeFeedStreamIterator(ChangeFeedStartFrom.Beginning(), ChangeFeedMode.LatestVersion);
+        var (first, continuation) = await ReadChangesAsync(iterator);
+
+        // Then it holds every event's envelope, in order
+        Assert.Equal(["order-1:1", "order-1:2", "order-1:3", "order-1:4"], first.Select(e => e.MessageId));
+
+        // When the saga start completes; Then the patched commit comes again with its envelopes unchanged (consumers dedupe by message id)
+        await store.CompleteSagaStartAsync("order-1");
+        var (again, _) = await ReadChangesAsync(Container(store).GetChangeFeedStreamIterator(ChangeFeedStartFrom.ContinuationToken(continuation), ChangeFeedMode.LatestVersion));
+        Assert.Equal(["order-1:1"], again.Select(e => e.MessageId));
+        Assert.Equal(first[0].Serialize(), again[0].Serialize());
+    }
+
+    private static async Task<(List<IntegrationEvent> Events, string Continuation)> ReadChangesAsync(FeedIterator iterator)
+    {
+        using (iterator)
+        {
+            var events = new List<IntegrationEvent>();
+            while (true)
+            {
+                using var page = await iterator.ReadNextAsync();
+                if (page.StatusCode == HttpStatusCode.NotModified)
+                {
+                    return (events, page.ContinuationToken);
+                }
+
+                Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+                events.AddRange(await CosmosEventFeedProcessor.ReadEventsAsync(page.Content, CancellationToken.None));
+            }
+        }
+    }
+
     private static Container Container(IOrderEventStore store) => ((CosmosOrderEventStore)store).Container;
 
     private static async Task<List<JsonObject>> CommitsAsync(IOrderEventStore store, string orderId)
