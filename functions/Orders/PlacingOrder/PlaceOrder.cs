@@ -16,6 +16,8 @@ public sealed record PlaceOrder(string CustomerId, IReadOnlyList<RequestedLine> 
 {
     public const int MaxIdempotencyKeyLength = 128;
 
+    public const string IdempotencyKeyTooLong = "The Idempotency-Key header holds at most 128 characters.";
+
     public static bool IsValidIdempotencyKey(string? key) => (key?.Length ?? 0) <= MaxIdempotencyKeyLength;
 
     /// <summary>The command, or the request's field errors keyed as the client sent them.</summary>
@@ -26,7 +28,7 @@ public sealed record PlaceOrder(string CustomerId, IReadOnlyList<RequestedLine> 
         var errors = request.Validate();
         if (!IsValidIdempotencyKey(idempotencyKey))
         {
-            errors["Idempotency-Key"] = [$"The Idempotency-Key header holds at most {MaxIdempotencyKeyLength} characters."];
+            errors["Idempotency-Key"] = [IdempotencyKeyTooLong];
         }
 
         return errors.Count > 0

@@ -27,7 +27,7 @@ public sealed class PlaceOrderFunction(PlaceOrderHandler handler, SagaStarter sa
         var key = request.Headers[IdempotencyHeader].ToString();
         if (!PlaceOrder.IsValidIdempotencyKey(key))
         {
-            return Problems.Validation(IdempotencyHeader, $"The Idempotency-Key header holds at most {PlaceOrder.MaxIdempotencyKeyLength} characters.");
+            return Problems.Validation(IdempotencyHeader, PlaceOrder.IdempotencyKeyTooLong);
         }
 
         // A retry is answered as the first request was, whatever its body.
@@ -54,17 +54,19 @@ public sealed class PlaceOrderFunction(PlaceOrderHandler handler, SagaStarter sa
             await sagas.StartOrDeferAsync(durable, start, request.HttpContext.RequestAborted);
         }
 
-        switch (result)
+        return result switch
         {
-            case PlaceOrderResult.Accepted accepted:
-                return Accepted(accepted.Order);
-            case PlaceOrderResult.UnknownSkus unknown:
-                return Problems.Validation(unknown.Errors);
-            default:
-                request.HttpContext.Response.Headers.RetryAfter = "5";
-                return Problems.Create(StatusCodes.Status503ServiceUnavailable, "Pricing unavailable", "The catalogue cannot be read right now; try again shortly.");
-        }
+            PlaceOrderResult.Accepted accepted => Accepted(accepted.Order),
+            PlaceOrderResult.UnknownSkus unknown => Problems.Validation(unknown.Errors),
+            _ => PricingUnavailable(request.HttpContext.Response),
+        };
     }
 
     private static AcceptedResult Accepted(OrderAccepted order) => new($"/api/orders/{order.OrderId}", order);
+
+    private static ObjectResult PricingUnavailable(HttpResponse response)
+    {
+        response.Headers.RetryAfter = "5";
+        return Problems.Create(StatusCodes.Status503ServiceUnavailable, "Pricing unavailable", "The catalogue cannot be read right now; try again shortly.");
+    }
 }
