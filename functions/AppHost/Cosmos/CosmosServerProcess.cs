@@ -97,7 +97,7 @@ public sealed class CosmosServerProcess : IAsyncDisposable
         };
         process.ErrorDataReceived += (_, e) => { if (e.Data is { Length: > 0 }) logger.LogWarning("cosmos: {Line}", e.Data); };
         process.EnableRaisingEvents = true;
-        process.Exited += (_, _) => listening.TrySetException(new InvalidOperationException($"The Cosmos DB server exited with code {process.ExitCode}; is port {options.Port} taken?"));
+        process.Exited += (_, _) => listening.TrySetException(new InvalidOperationException($"The Cosmos DB server exited before listening (its error output is logged); is port {options.Port} taken?"));
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
 
