@@ -1,10 +1,18 @@
+using Microsoft.Azure.Cosmos;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Serverless.BuildingBlocks.Data;
 using Serverless.BuildingBlocks.Hosting;
 using Serverless.BuildingBlocks.Messaging;
+using Serverless.BuildingBlocks.Storage;
+using Serverless.BuildingBlocks.Storage.Cosmos;
+using Serverless.Orders.CancellingOrder;
 using Serverless.Orders.Domain;
+using Serverless.Orders.PlacingOrder;
 using Serverless.Orders.Saga;
+using Serverless.Orders.Storage.Cosmos;
+using Serverless.Orders.Storage.Sqlite;
 
 namespace Serverless.Orders;
 
@@ -20,21 +28,44 @@ public sealed class SagaOptions
 
 public static class OrdersModule
 {
+    public const string Service = "orders";
+
+    /// <summary>The Cosmos container of the event store (CosmosLayout); its change feed is the outbox.</summary>
+    public const string Container = "orders";
+
     /// <summary>Everything the orders service registers, whichever host runs it.</summary>
     public static IServiceCollection AddOrders(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddServiceDefaults(configuration);
         services.AddMessaging(configuration);
-        services.AddOutboxRelay(configuration);
         services.AddOptions<SagaOptions>().Bind(configuration.GetSection(SagaOptions.Section));
-        services.AddSingleton(_ => new SqliteDatabase(ServiceDefaults.SqlitePath(configuration, "orders"), OrderEventStore.Schema));
         services.AddOptions<OrderEventStoreOptions>().Bind(configuration.GetSection(OrderEventStoreOptions.Section));
-        services.AddSingleton<OrderEventStore>();
-        services.AddSingleton<IOrderEventStore>(sp => sp.GetRequiredService<OrderEventStore>());
+        services.AddOrderEventStore(configuration);
+        services.AddStorageOutboxRelay(configuration, Service, Container);
         services.AddSingleton<SagaStarter>();
         services.AddServiceClient<InventoryClient>(configuration, "inventory");
         services.AddServiceClient<PaymentsClient>(configuration, "payments");
         services.AddServiceClient<ShippingClient>(configuration, "shipping");
+        services.AddTransient<IPriceList>(sp => sp.GetRequiredService<InventoryClient>());
+        services.AddTransient<PlaceOrderHandler>();
+        services.AddTransient<RequestCancellationHandler>();
         return services;
+    }
+
+    /// <summary>The one place the event store's adapter is chosen: Cosmos when <c>Storage:Provider=cosmos</c>, else the service's SQLite file.</summary>
+    private static void AddOrderEventStore(this IServiceCollection services, IConfiguration configuration)
+    {
+        if (StorageOptions.UsesCosmos(configuration))
+        {
+            CosmosLayout.Find(Service, Container);
+            services.AddServiceStorage(configuration, Service);
+            services.AddSingleton<IOrderEventStore>(sp => new CosmosOrderEventStore(
+                sp.GetRequiredKeyedService<Database>(Service).GetContainer(Container), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<OrderEventStoreOptions>>()));
+        }
+        else
+        {
+            services.AddSingleton(_ => new SqliteDatabase(ServiceDefaults.SqlitePath(configuration, Service), SqliteOrderEventStore.Schema));
+            services.AddSingleton<IOrderEventStore, SqliteOrderEventStore>();
+        }
     }
 }

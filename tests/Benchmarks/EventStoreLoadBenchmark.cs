@@ -3,6 +3,7 @@ using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
 using Serverless.BuildingBlocks.Data;
 using Serverless.Orders.Domain;
+using Serverless.Orders.Storage.Sqlite;
 
 namespace Serverless.Benchmarks;
 
@@ -70,9 +71,9 @@ internal sealed class EventStoreLoadBenchmark : IBenchmark
     /// A store with streams of 10 ("short"), 10,000 ("long", ending on a snapshot) and 10,049 events
     /// ("longest-tail", the worst case): placed, then reserve/release pairs.
     /// </summary>
-    private static async Task<OrderEventStore> SeedAsync(string path, int snapshotEvery, CancellationToken ct)
+    private static async Task<SqliteOrderEventStore> SeedAsync(string path, int snapshotEvery, CancellationToken ct)
     {
-        var store = new OrderEventStore(new SqliteDatabase(path, OrderEventStore.Schema), TimeProvider.System,
+        var store = new SqliteOrderEventStore(new SqliteDatabase(path, SqliteOrderEventStore.Schema), TimeProvider.System,
             Options.Create(new OrderEventStoreOptions { SnapshotEvery = snapshotEvery }));
         foreach (var (id, count) in new[] { ("short", Short), ("long", Long), ("longest-tail", LongestTail) })
         {
@@ -93,7 +94,7 @@ internal sealed class EventStoreLoadBenchmark : IBenchmark
         return store;
     }
 
-    private static async Task<double> MedianLoadMsAsync(OrderEventStore store, string id, int version, int warmup, int rounds, CancellationToken ct)
+    private static async Task<double> MedianLoadMsAsync(SqliteOrderEventStore store, string id, int version, int warmup, int rounds, CancellationToken ct)
     {
         for (var i = 0; i < warmup; i++)
         {

@@ -112,8 +112,8 @@ Collections.prototype.replace = function replaceCollection(data, original) {
 
 Documents.prototype._set = function setDocument(data) {
   const feed = feedOf(this);
+  // data is a fresh object built by the package's create/replace: stamping it is safe.
   if (replaying) feed.lsn = Math.max(feed.lsn, data._lsn || 0);
-  // eslint-disable-next-line no-param-reassign -- a fresh object built by create/replace
   else data._lsn = ++feed.lsn;
   const stored = setItem.call(this, data);
   const key = pkKey(this._getPartition(stored));
@@ -193,8 +193,10 @@ const findDocument = (collection, req, docId) => {
 const readDocument = (collection, req, res, docId) => {
   const doc = findDocument(collection, req, docId);
   if (!doc) return notFound(res);
-  res.statusCode = 200;
-  return doc;
+  // A conditional read of an unchanged document: 304 without a body, as Cosmos DB does.
+  res.statusCode = header(req, "if-none-match") === doc._etag ? 304 : 200;
+  if (res.statusCode === 304) res.setHeader("etag", doc._etag);
+  return res.statusCode === 304 ? undefined : doc;
 };
 
 // The SDK without its native query engine (Linux) asks the gateway for a query plan first. An empty
@@ -397,7 +399,7 @@ const replay = file => {
       }
       const database = e.db === undefined ? null : account.database(e.db);
       const restoreCount = items => {
-        items._ridCount = Math.max(items._ridCount, e.n || 0); // eslint-disable-line no-param-reassign
+        items._ridCount = Math.max(items._ridCount, e.n || 0);
       };
       switch (e.t) {
         case "db":

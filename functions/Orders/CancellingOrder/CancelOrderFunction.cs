@@ -2,20 +2,15 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask.Client;
-using Microsoft.Extensions.Logging;
 using Serverless.BuildingBlocks.Auth;
 using Serverless.BuildingBlocks.Http;
-using Serverless.Orders.Domain;
 using Serverless.Orders.Saga;
 
 namespace Serverless.Orders.CancellingOrder;
 
-public sealed class CancelOrderFunction(IOrderEventStore store, SagaStarter sagas, TokenValidator auth, ILogger<CancelOrderFunction> logger)
+public sealed class CancelOrderFunction(RequestCancellationHandler handler, SagaStarter sagas, TokenValidator auth)
 {
-    /// <summary>
-    /// Records the customer's cancellation. A pending order's saga sees it at its next step; a
-    /// confirmed order gets a cancellation saga that runs every compensation. 202 once, 409 after.
-    /// </summary>
+    /// <summary>Records the customer's cancellation: 202 once, 409 after; the cancellation saga of a confirmed order starts at once.</summary>
     [Function("RequestOrderCancellation")]
     public async Task<IActionResult> CancelOrder(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/orders/{orderId}/cancel")] HttpRequest request,
@@ -28,47 +23,18 @@ public sealed class CancelOrderFunction(IOrderEventStore store, SagaStarter saga
             return denied;
         }
 
-        for (var attempt = 0; attempt < 20; attempt++)
+        var result = await handler.HandleAsync(RequestCancellation.Create(orderId, caller!));
+        if (result is RequestCancellationResult.Accepted { SagaStart: { } start })
         {
-            var order = await store.LoadOrderAsync(orderId);
-            if (order is null || !caller!.CanSee(order.CustomerId))
-            {
-                return Problems.NotFound($"Order {orderId} does not exist.");
-            }
-
-            if (!order.CanRequestCancellation)
-            {
-                return Problems.Conflict("Cannot cancel", order.Status == OrderStatus.Cancelled
-                    ? $"Order {orderId} is already cancelled."
-                    : $"Order {orderId} is already being cancelled.");
-            }
-
-            var start = order.Status == OrderStatus.Confirmed ? sagas.ForCancellation(order) : null;
-            try
-            {
-                await store.AppendAsync(orderId, order.Version, [new CancellationRequested(caller.Subject)], sagaStart: start);
-            }
-            catch (ConcurrencyException)
-            {
-                continue; // the saga moved on meanwhile: decide again on the new state
-            }
-
-            logger.LogInformation("Cancellation of order {OrderId} requested by {Subject}", orderId, caller.Subject);
-            if (start is not null)
-            {
-                try
-                {
-                    await sagas.StartAsync(durable, start, request.HttpContext.RequestAborted);
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException)
-                {
-                    logger.LogWarning(ex, "Cancellation saga for order {OrderId} deferred", orderId);
-                }
-            }
-
-            return new AcceptedResult($"/api/orders/{orderId}", new { orderId, status = order.Status });
+            await sagas.StartOrDeferAsync(durable, start, request.HttpContext.RequestAborted);
         }
 
-        return Problems.Create(StatusCodes.Status503ServiceUnavailable, "Busy", $"Order {orderId} is changing too fast; try again.");
+        return result switch
+        {
+            RequestCancellationResult.Accepted accepted => new AcceptedResult($"/api/orders/{orderId}", accepted.Order),
+            RequestCancellationResult.Refused refused => Problems.Conflict("Cannot cancel", refused.Reason),
+            RequestCancellationResult.NotFound => Problems.NotFound($"Order {orderId} does not exist."),
+            _ => Problems.Create(StatusCodes.Status503ServiceUnavailable, "Busy", $"Order {orderId} is changing too fast; try again."),
+        };
     }
 }

@@ -4,40 +4,24 @@ namespace Serverless.Orders.Domain;
 /// Orders' event store (the port): one append-only stream per order, optimistic concurrency on the
 /// expected version (a conflict is a <see cref="ConcurrencyException"/> for the caller to retry,
 /// never merged), a snapshot every N events so a load costs the same whatever the stream's length,
-/// and the outbox rows and saga starts written atomically with the events.
+/// and the integration events (outbox envelopes, <see cref="OrderEventPublished.Envelope"/>) and
+/// saga starts written atomically with the events.
 /// <para>
-/// The local adapter is <see cref="OrderEventStore"/> (SQLite, one transaction per append). The Cosmos
-/// adapter maps one to one:
+/// Adapters (both pass <c>EventStoreContract</c>):
 /// <list type="bullet">
-/// <item>container <c>orders</c>, partition key <c>/streamId</c> = the order id: a stream and
-/// everything written with it share one logical partition, so one <c>TransactionalBatch</c> holds an append.</item>
-/// <item>stream header (SQLite <c>streams</c> row): <c>{ id: "{streamId}", type: "stream", customerId,
-/// placedAt, version }</c>. Its <c>_etag</c> is the optimistic lock: an append reads the header,
-/// checks <c>version == expectedVersion</c> and replaces it with <c>IfMatchEtag</c>; a 412 (or a 409
-/// on an event id) fails the batch and surfaces as <see cref="ConcurrencyException"/>. A new stream
-/// creates the header instead (409 = someone else did).</item>
-/// <item>event (SQLite <c>events</c> row): <c>{ id: "{streamId}:{version:D10}", type: "event",
-/// eventType, at, version, data }</c>; created, never replaced, so ids enforce "no gap, no duplicate".</item>
-/// <item>snapshot (SQLite <c>snapshots</c> row): <c>{ id: "{streamId}:snapshot:{version:D10}", type:
-/// "snapshot", version, state }</c>, created in the batch of the append that reaches a multiple of N.
-/// The latest at or before a version is <c>SELECT TOP 1 * FROM c WHERE c.type = "snapshot" AND
-/// c.version &lt;= @v ORDER BY c.version DESC</c> within the partition, then the events after it
-/// by a range on <c>version</c>. Full reads (<see cref="LoadAsync"/>) query <c>type = "event"</c> only.</item>
-/// <item>outbox (SQLite <c>outbox</c> row): <c>{ id: "outbox:{messageId}", type: "outbox", topic, body }</c>
-/// in the same partition and batch. The container's change feed is the outbox relay's feed
-/// (filter <c>type = "outbox"</c>); its lease container holds the checkpoints.</item>
-/// <item>saga start (SQLite <c>saga_starts</c> row): <c>{ id: "saga:{instanceId}", type: "sagaStart", ... }</c>,
-/// same partition and batch; pending ones are a cross-partition query on <c>type</c>, completing one
-/// deletes it (its order id is in the instance id).</item>
-/// <item>idempotency key: the one write outside the batch, as its uniqueness spans streams. A doc
-/// <c>{ id: "{key}", streamId: "idem:{customerId}", orderId }</c> is created first (409 =
-/// <see cref="DuplicateIdempotencyKeyException"/>), then the stream's batch; a key left by a failed
-/// batch points at a stream without a header and is read as absent.</item>
-/// <item>customer's orders (<see cref="ListAsync"/>): cross-partition query on the headers by
-/// <c>customerId</c>, newest <c>placedAt</c> first.</item>
+/// <item><c>Storage/Sqlite/SqliteOrderEventStore</c> — tables <c>streams</c>, <c>events</c>,
+/// <c>snapshots</c>, <c>idempotency_keys</c>, <c>saga_starts</c> and the outbox, one transaction per append.</item>
+/// <item><c>Storage/Cosmos/CosmosOrderEventStore</c> — container <c>orders</c>, partition key
+/// <c>/streamId</c>. An append is ONE new, immutable "commit" document in the stream's partition,
+/// id = the append's first version (<c>"0000000007"</c>), holding the stored events, their outbox
+/// envelopes (<c>events</c>: the change feed is the outbox), any snapshot due and the saga start. A
+/// single-item create is atomic, so no transactional batch is needed, and "the id is taken" (409)
+/// is the concurrency conflict. Idempotency keys are one document each in the partition
+/// <c>idem:{customerId}</c>, created before the commit.</item>
 /// </list>
-/// A batch holds at most 100 operations: an append writes 1 header + 2 per event (event, outbox) +
-/// its snapshots + a saga start, ample for the few events a command appends.
+/// An append whose stored form would exceed <see cref="BuildingBlocks.Storage.StorageLimits.MaxDocumentBytes"/>
+/// is refused with <see cref="BuildingBlocks.Storage.DocumentTooLargeException"/> and writes nothing; a stored
+/// event that cannot be read back is a <see cref="BuildingBlocks.Storage.CorruptDocumentException"/>.
 /// </para>
 /// </summary>
 public interface IOrderEventStore
@@ -49,12 +33,14 @@ public interface IOrderEventStore
     Task<Order?> LoadOrderAsync(string orderId, int? upToVersion = null);
 
     /// <summary>
-    /// Appends events at <paramref name="expectedVersion"/> (0 for a new stream), with their outbox rows,
-    /// any snapshot due and <paramref name="sagaStart"/>, atomically; <see cref="ConcurrencyException"/> if the stream moved.
+    /// Appends events at <paramref name="expectedVersion"/> (0 for a new stream), with their outbox envelopes,
+    /// any snapshot due and <paramref name="sagaStart"/>, atomically; <see cref="ConcurrencyException"/> if the stream moved,
+    /// <see cref="DuplicateIdempotencyKeyException"/> if the new stream's key belongs to another order.
     /// </summary>
     Task AppendAsync(string orderId, int expectedVersion, IReadOnlyList<IOrderEvent> events,
         (string CustomerId, string? IdempotencyKey)? newStream = null, SagaStart? sagaStart = null);
 
+    /// <summary>The order placed with <paramref name="key"/> by <paramref name="customerId"/>, if its placement was stored.</summary>
     Task<string?> FindByIdempotencyKeyAsync(string customerId, string key);
 
     /// <summary>The customer's order ids, newest first.</summary>
@@ -63,6 +49,29 @@ public interface IOrderEventStore
     Task<IReadOnlyList<SagaStart>> PendingSagaStartsAsync();
 
     Task CompleteSagaStartAsync(string instanceId);
+
+    /// <summary>How many orders are pending, confirmed (and not cancelled since) and cancelled.</summary>
+    Task<SagaStats> CountByStatusAsync();
+}
+
+public sealed class ConcurrencyException(string orderId, int expectedVersion)
+    : Exception($"Order {orderId} is no longer at version {expectedVersion}.");
+
+public sealed class DuplicateIdempotencyKeyException(string key) : Exception($"Idempotency key '{key}' is already used.");
+
+/// <summary>A saga to start, recorded in the same write as the events that call for it.</summary>
+public sealed record SagaStart(string InstanceId, string Orchestrator, string OrderId, string InputJson);
+
+/// <summary>Orders by status, for operations.</summary>
+public sealed record SagaStats(int Pending, int Confirmed, int Cancelled);
+
+/// <summary>Orders' event store settings, bound from the <c>Orders</c> configuration section.</summary>
+public sealed class OrderEventStoreOptions
+{
+    public const string Section = "Orders";
+
+    /// <summary>A snapshot is written each time a stream reaches a multiple of this; 0 writes none.</summary>
+    public int SnapshotEvery { get; set; } = 50;
 }
 
 public static class OrderEventStoreExtensions

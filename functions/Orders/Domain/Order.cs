@@ -87,6 +87,46 @@ public sealed class Order
     /// <summary>May the customer still cancel? Only once, and never after the order is cancelled.</summary>
     public bool CanRequestCancellation => Status != OrderStatus.Cancelled && !CancellationRequested;
 
+    public const int MaxLines = 50;
+    public const int MaxQuantity = 1000;
+
+    /// <summary>
+    /// A new order of <paramref name="lines"/> (priced by the catalogue) for <paramref name="customerId"/>:
+    /// 1 to <see cref="MaxLines"/> lines of 1 to <see cref="MaxQuantity"/> units each; the total is the
+    /// sum of the lines, never a client's figure.
+    /// </summary>
+    public static OrderPlaced Place(string customerId, IReadOnlyList<OrderLine> lines, ShippingAddress address)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(customerId);
+        ArgumentNullException.ThrowIfNull(lines);
+        ArgumentNullException.ThrowIfNull(address);
+        if (lines.Count is < 1 or > MaxLines)
+        {
+            throw new ArgumentException($"An order holds 1 to {MaxLines} lines.", nameof(lines));
+        }
+
+        if (lines.Any(l => l.Quantity is < 1 or > MaxQuantity || l.UnitPrice < 0))
+        {
+            throw new ArgumentException($"Every line has 1 to {MaxQuantity} units at a price of at least 0.", nameof(lines));
+        }
+
+        return new OrderPlaced(customerId, [.. lines], lines.Sum(l => l.UnitPrice * l.Quantity), address);
+    }
+
+    /// <summary>The customer's cancellation: accepted once while the order is not cancelled, refused after that.</summary>
+    public Decision<CancellationRequested> RequestCancellation(string requestedBy)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(requestedBy);
+        if (Status == OrderStatus.Cancelled)
+        {
+            return Decision<CancellationRequested>.Refuse($"Order {Id} is already cancelled.");
+        }
+
+        return CancellationRequested
+            ? Decision<CancellationRequested>.Refuse($"Order {Id} is already being cancelled.")
+            : Decision<CancellationRequested>.Accept(new CancellationRequested(requestedBy));
+    }
+
     private void Apply(StoredEvent e)
     {
         switch (e.Data)

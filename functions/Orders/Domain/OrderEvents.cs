@@ -1,3 +1,5 @@
+using System.Text.Json;
+
 namespace Serverless.Orders.Domain;
 
 public sealed record OrderLine(string Sku, int Quantity, decimal UnitPrice);
@@ -20,6 +22,39 @@ public sealed record OrderCancelled(string Reason) : IOrderEvent;
 
 /// <summary>An event as stored in an order's stream: version 1, 2, 3, ... without gaps.</summary>
 public sealed record StoredEvent(int Version, string Type, DateTimeOffset At, IOrderEvent Data);
+
+/// <summary>How an order event is written and read back by every store: JSON (web defaults) under its type name.</summary>
+public static class OrderEventJson
+{
+    public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web);
+
+    private static readonly Dictionary<string, Type> Types = typeof(IOrderEvent).Assembly.GetTypes()
+        .Where(t => t.IsClass && typeof(IOrderEvent).IsAssignableFrom(t))
+        .ToDictionary(t => t.Name, StringComparer.Ordinal);
+
+    public static string TypeName(IOrderEvent e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        return e.GetType().Name;
+    }
+
+    public static JsonElement Serialize(IOrderEvent e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        return JsonSerializer.SerializeToElement(e, e.GetType(), Options);
+    }
+
+    /// <summary>The event stored as <paramref name="type"/>; <see cref="JsonException"/> when the type is unknown or the data does not fit it.</summary>
+    public static IOrderEvent Deserialize(string type, JsonElement data) =>
+        data.Deserialize(ClrType(type), Options) as IOrderEvent ?? throw new JsonException($"Event data of '{type}' is null.");
+
+    /// <inheritdoc cref="Deserialize(string, JsonElement)"/>
+    public static IOrderEvent Deserialize(string type, string data) =>
+        JsonSerializer.Deserialize(data, ClrType(type), Options) as IOrderEvent ?? throw new JsonException($"Event data of '{type}' is null.");
+
+    private static Type ClrType(string type) =>
+        Types.TryGetValue(type, out var clr) ? clr : throw new JsonException($"Unknown event type '{type}'.");
+}
 
 public static class OrderStatus
 {

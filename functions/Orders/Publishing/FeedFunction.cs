@@ -1,15 +1,27 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Serverless.BuildingBlocks.Auth;
+using Serverless.BuildingBlocks.Http;
 using Serverless.BuildingBlocks.Messaging;
+using Serverless.BuildingBlocks.Storage;
 
 namespace Serverless.Orders.Publishing;
 
-/// <summary>This service's change feed (its outbox), for replays by other services.</summary>
-public sealed class FeedFunction(TokenValidator auth, ChangeFeed feed)
+/// <summary>This service's change feed (its SQLite outbox), for replays by other services.</summary>
+public sealed class FeedFunction(TokenValidator auth, IConfiguration configuration, IServiceProvider services)
 {
     [Function("OrdersFeed")]
-    public Task<IActionResult> Read([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/orders/feed")] HttpRequest request) =>
-        FeedEndpoint.ReadAsync(request, auth, feed);
+    public async Task<IActionResult> Read([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/orders/feed")] HttpRequest request)
+    {
+        if (!StorageOptions.UsesCosmos(configuration))
+        {
+            return await FeedEndpoint.ReadAsync(request, auth, services.GetRequiredService<ChangeFeed>());
+        }
+
+        var (_, denied) = await auth.AuthorizeAsync(request, Roles.Service, Roles.Admin);
+        return denied ?? Problems.NotFound("This service's change feed is the Cosmos change feed of its container.");
+    }
 }

@@ -3,14 +3,15 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Serverless.BuildingBlocks.Http;
 using Serverless.Orders.Domain;
+using Serverless.Orders.PlacingOrder;
 
 namespace Serverless.Orders.Saga;
 
 /// <summary>A participant's answer: yes, or a business refusal. Anything else (5xx, timeouts, down) throws and is retried.</summary>
 public sealed record ParticipantAnswer(bool Ok, string? ProblemType = null, JsonElement? Body = null);
 
-/// <summary>Inventory: pricing for placement and the saga's stock steps.</summary>
-public sealed class InventoryClient(HttpClient http)
+/// <summary>Inventory: pricing for placement (the <see cref="IPriceList"/>) and the saga's stock steps.</summary>
+public sealed class InventoryClient(HttpClient http) : IPriceList
 {
     public async Task<decimal?> PriceAsync(string sku, CancellationToken cancellationToken)
     {

@@ -52,6 +52,20 @@ public sealed class SagaStarter(IOrderEventStore store, IOptions<SagaOptions> op
         await store.CompleteSagaStartAsync(start.InstanceId);
     }
 
+    /// <summary>Starts the saga now if it can; if not, the recorded start waits for <see cref="ResumeAsync"/>. The command is accepted either way.</summary>
+    public async Task StartOrDeferAsync(DurableTaskClient client, SagaStart start, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(start);
+        try
+        {
+            await StartAsync(client, start, cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            logger.LogWarning(ex, "Saga {Orchestrator} for order {OrderId} deferred", start.Orchestrator, start.OrderId);
+        }
+    }
+
     /// <summary>Picks up saga starts a crash left behind (between the events' commit and the start).</summary>
     [Function("ResumeSagaStarts")]
     public async Task ResumeAsync([TimerTrigger("*/5 * * * * *", RunOnStartup = true)] TimerInfo timer, [DurableClient] DurableTaskClient client)

@@ -33,6 +33,23 @@ public sealed class LocalCosmosServerTests(CosmosServerFixture cosmos, ITestOutp
     }
 
     [Fact]
+    public async Task A_conditional_read_of_an_unchanged_item_is_304_and_of_a_changed_one_200()
+    {
+        var container = await cosmos.CreateContainerAsync("/pk");
+        var etag = (await container.CreateItemAsync(new Doc("a", "p1", 1), new PartitionKey("p1"))).ETag;
+
+        using (var unchanged = await container.ReadItemStreamAsync("a", new PartitionKey("p1"), new ItemRequestOptions { IfNoneMatchEtag = etag }))
+        {
+            Assert.Equal(HttpStatusCode.NotModified, unchanged.StatusCode);
+        }
+
+        await container.UpsertItemAsync(new Doc("a", "p1", 2), new PartitionKey("p1"));
+        using var changed = await container.ReadItemStreamAsync("a", new PartitionKey("p1"), new ItemRequestOptions { IfNoneMatchEtag = etag });
+        Assert.Equal(HttpStatusCode.OK, changed.StatusCode);
+        Assert.NotEqual(etag, changed.Headers.ETag);
+    }
+
+    [Fact]
     public async Task Creating_an_existing_id_in_the_same_partition_fails_with_409()
     {
         var container = await cosmos.CreateContainerAsync("/pk");

@@ -152,4 +152,56 @@ public sealed class OrderTests
         Assert.Equal((OrderStatus.Pending, 3), (asOf3.Status, asOf3.Version));
         Assert.False(asOf3.Has(nameof(ShipmentBooked)));
     }
+
+    [Fact]
+    public void Place_TotalsTheCataloguePrices()
+    {
+        // Given lines priced by the catalogue
+        var lines = new[] { new OrderLine("SKU-1", 2, 10m), new OrderLine("SKU-2", 3, 5.5m) };
+
+        // When alice places them
+        var placed = Order.Place("alice", lines, PlacedEvent.ShippingAddress);
+
+        // Then the event carries her, the lines, the address and their sum
+        Assert.Equal(("alice", 36.5m, PlacedEvent.ShippingAddress), (placed.CustomerId, placed.Total, placed.ShippingAddress));
+        Assert.Equal(lines, placed.Items);
+    }
+
+    [Theory]
+    [InlineData(0, 1)]
+    [InlineData(51, 1)]
+    [InlineData(1, 0)]
+    [InlineData(1, 1001)]
+    public void Place_RefusesAnOrderOutsideTheLimits(int lineCount, int quantity)
+    {
+        var lines = Enumerable.Range(0, lineCount).Select(i => new OrderLine($"SKU-{i}", quantity, 1m)).ToList();
+
+        Assert.Throws<ArgumentException>(() => Order.Place("alice", lines, PlacedEvent.ShippingAddress));
+    }
+
+    [Fact]
+    public void RequestCancellation_OfAPendingOrConfirmedOrder_IsAccepted_ByTheCaller()
+    {
+        var pending = Rehydrate(PlacedEvent).RequestCancellation("alice");
+        var confirmed = Rehydrate(PlacedEvent, new OrderConfirmed()).RequestCancellation("ops");
+
+        Assert.Equal((new CancellationRequested("alice"), null), (pending.Event, pending.Refusal));
+        Assert.Equal(new CancellationRequested("ops"), confirmed.Event);
+    }
+
+    [Fact]
+    public void RequestCancellation_Twice_IsRefused()
+    {
+        var decision = Rehydrate(PlacedEvent, new CancellationRequested("alice")).RequestCancellation("alice");
+
+        Assert.Equal((null, "Order order-1 is already being cancelled."), (decision.Event, decision.Refusal));
+    }
+
+    [Fact]
+    public void RequestCancellation_OfACancelledOrder_IsRefused()
+    {
+        var decision = Rehydrate(PlacedEvent, new StockReleased(), new OrderCancelled(CancellationReasons.OutOfStock)).RequestCancellation("alice");
+
+        Assert.Equal((null, "Order order-1 is already cancelled."), (decision.Event, decision.Refusal));
+    }
 }

@@ -1,42 +1,25 @@
 using System.Globalization;
+using System.Text;
 using System.Text.Json;
 using Dapper;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
 using Serverless.BuildingBlocks.Data;
 using Serverless.BuildingBlocks.Messaging;
+using Serverless.BuildingBlocks.Storage;
+using Serverless.Orders.Domain;
 
-namespace Serverless.Orders.Domain;
-
-/// <summary>What other services learn of an order's event: the event itself, its order, customer and version.</summary>
-public sealed record OrderEventPublished(string OrderId, string CustomerId, int Version, object Event);
-
-public sealed class ConcurrencyException(string orderId, int expectedVersion)
-    : Exception($"Order {orderId} is no longer at version {expectedVersion}.");
-
-public sealed class DuplicateIdempotencyKeyException(string key) : Exception($"Idempotency key '{key}' is already used.");
-
-/// <summary>A saga to start, recorded in the same transaction as the events that call for it.</summary>
-public sealed record SagaStart(string InstanceId, string Orchestrator, string OrderId, string InputJson);
-
-/// <summary>Orders' event store settings, bound from the <c>Orders</c> configuration section.</summary>
-public sealed class OrderEventStoreOptions
-{
-    public const string Section = "Orders";
-
-    /// <summary>A snapshot is written each time a stream reaches a multiple of this; 0 writes none.</summary>
-    public int SnapshotEvery { get; set; } = 50;
-}
+namespace Serverless.Orders.Storage.Sqlite;
 
 /// <summary>
 /// <see cref="IOrderEventStore"/> on its own SQLite file (the local adapter): one transaction per
 /// append holds the events, their outbox rows, any snapshot due and the saga start, so a crash
 /// between "order placed" and "saga started" loses nothing: <see cref="PendingSagaStartsAsync"/> finds them again.
+/// An append is held to the Cosmos adapter's bound (its events, envelopes and snapshots in at most
+/// <see cref="StorageLimits.MaxDocumentBytes"/>), so an order that one host stores, the other does too.
 /// </summary>
-public sealed class OrderEventStore(SqliteDatabase db, TimeProvider clock, IOptions<OrderEventStoreOptions> options) : IOrderEventStore
+public sealed class SqliteOrderEventStore(SqliteDatabase db, TimeProvider clock, IOptions<OrderEventStoreOptions> options) : IOrderEventStore
 {
-    public const string Topic = "orders";
-
     public static readonly string Schema = """
         CREATE TABLE IF NOT EXISTS streams (
             stream_id TEXT PRIMARY KEY,
@@ -70,31 +53,45 @@ public sealed class OrderEventStore(SqliteDatabase db, TimeProvider clock, IOpti
             created_at TEXT NOT NULL);
         """.WithMessaging();
 
-    private static readonly Dictionary<string, Type> EventTypes = typeof(IOrderEvent).Assembly.GetTypes()
-        .Where(t => t.IsClass && typeof(IOrderEvent).IsAssignableFrom(t))
-        .ToDictionary(t => t.Name, StringComparer.Ordinal);
-
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    private const string Kind = "Order";
 
     private readonly int _snapshotEvery = Math.Max(0, options.Value.SnapshotEvery);
 
     public async Task<IReadOnlyList<StoredEvent>> LoadAsync(string orderId, int? upToVersion = null)
     {
+        if (!StorageLimits.IsValidId(orderId))
+        {
+            return [];
+        }
+
         await using var c = db.Open();
         return await ReadEventsAsync(c, null, orderId, after: 0, upToVersion ?? int.MaxValue);
     }
 
     public async Task<Order?> LoadOrderAsync(string orderId, int? upToVersion = null)
     {
+        if (!StorageLimits.IsValidId(orderId))
+        {
+            return null;
+        }
+
         await using var c = db.Open();
         return await LoadOrderAsync(c, null, orderId, upToVersion ?? int.MaxValue);
     }
 
     public Task AppendAsync(string orderId, int expectedVersion, IReadOnlyList<IOrderEvent> events,
-        (string CustomerId, string? IdempotencyKey)? newStream = null, SagaStart? sagaStart = null) =>
-        db.WriteAsync(async (c, t) =>
+        (string CustomerId, string? IdempotencyKey)? newStream = null, SagaStart? sagaStart = null)
+    {
+        ArgumentNullException.ThrowIfNull(events);
+        if (!StorageLimits.IsValidId(orderId))
+        {
+            throw new ArgumentException($"'{orderId}' cannot be an order id: 1-255 characters without / \\ ? #.", nameof(orderId));
+        }
+
+        return db.WriteAsync(async (c, t) =>
         {
             var now = clock.GetUtcNow();
+            var bytes = 0;
             var current = await c.QuerySingleOrDefaultAsync<long?>("SELECT version FROM streams WHERE stream_id = @orderId", new { orderId }, t) ?? 0;
             if (current != expectedVersion)
             {
@@ -127,15 +124,16 @@ public sealed class OrderEventStore(SqliteDatabase db, TimeProvider clock, IOpti
             foreach (var e in events)
             {
                 version++;
-                var type = e.GetType().Name;
+                var type = OrderEventJson.TypeName(e);
+                var data = OrderEventJson.Serialize(e).GetRawText();
                 await c.ExecuteAsync(
                     "INSERT INTO events (stream_id, version, type, at, data) VALUES (@orderId, @version, @type, @at, @data)",
-                    new { orderId, version, type, at = now.ToString("O"), data = JsonSerializer.Serialize(e, e.GetType(), Json) }, t);
+                    new { orderId, version, type, at = now.ToString("O"), data }, t);
 
                 // The integration event goes out through the outbox, in this same transaction.
-                await Outbox.AddAsync(c, t, IntegrationEvent.Create(Topic, type, orderId,
-                    new OrderEventPublished(orderId, customerId, version, e), now,
-                    correlationId: orderId, causationId: version > 1 ? $"{orderId}:{version - 1}" : null, messageId: $"{orderId}:{version}"));
+                var envelope = OrderEventPublished.Envelope(orderId, customerId, version, e, now);
+                await Outbox.AddAsync(c, t, envelope);
+                bytes += Encoding.UTF8.GetByteCount(data) + Encoding.UTF8.GetByteCount(envelope.Serialize());
 
                 if (snapshotDue)
                 {
@@ -144,11 +142,18 @@ public sealed class OrderEventStore(SqliteDatabase db, TimeProvider clock, IOpti
                     {
                         state = state is null ? Order.Rehydrate(orderId, sinceState)! : Order.FromSnapshot(state.ToSnapshot(), sinceState);
                         sinceState.Clear();
+                        var snapshot = JsonSerializer.Serialize(state.ToSnapshot(), OrderEventJson.Options);
+                        bytes += Encoding.UTF8.GetByteCount(snapshot);
                         await c.ExecuteAsync(
                             "INSERT INTO snapshots (stream_id, version, state) VALUES (@orderId, @version, @state)",
-                            new { orderId, version, state = JsonSerializer.Serialize(state.ToSnapshot(), Json) }, t);
+                            new { orderId, version, state = snapshot }, t);
                     }
                 }
+            }
+
+            if (bytes > StorageLimits.MaxDocumentBytes)
+            {
+                throw new DocumentTooLargeException(Kind, orderId, bytes); // the transaction is not committed: nothing is written
             }
 
             if (await c.ExecuteAsync("UPDATE streams SET version = @version WHERE stream_id = @orderId AND version = @expectedVersion", new { orderId, version, expectedVersion }, t) != 1)
@@ -165,6 +170,7 @@ public sealed class OrderEventStore(SqliteDatabase db, TimeProvider clock, IOpti
 
             return version;
         });
+    }
 
     public async Task<string?> FindByIdempotencyKeyAsync(string customerId, string key)
     {
@@ -192,13 +198,24 @@ public sealed class OrderEventStore(SqliteDatabase db, TimeProvider clock, IOpti
         await c.ExecuteAsync("DELETE FROM saga_starts WHERE instance_id = @instanceId", new { instanceId });
     }
 
+    public async Task<SagaStats> CountByStatusAsync()
+    {
+        await using var c = db.Open();
+        var stats = await c.QuerySingleAsync<(long Pending, long Confirmed, long Cancelled)>(
+            """
+            SELECT COALESCE(SUM(NOT confirmed AND NOT cancelled), 0), COALESCE(SUM(confirmed AND NOT cancelled), 0), COALESCE(SUM(cancelled), 0)
+            FROM (SELECT MAX(type = 'OrderConfirmed') AS confirmed, MAX(type = 'OrderCancelled') AS cancelled FROM events GROUP BY stream_id)
+            """);
+        return new SagaStats((int)stats.Pending, (int)stats.Confirmed, (int)stats.Cancelled);
+    }
+
     /// <summary>The latest snapshot at or before <paramref name="upTo"/>, then only the events after it.</summary>
     private static async Task<Order?> LoadOrderAsync(SqliteConnection c, SqliteTransaction? t, string orderId, int upTo)
     {
         var state = await c.QuerySingleOrDefaultAsync<string>(
             "SELECT state FROM snapshots WHERE stream_id = @orderId AND version <= @upTo ORDER BY version DESC LIMIT 1",
             new { orderId, upTo }, t);
-        var snapshot = state is null ? null : JsonSerializer.Deserialize<OrderSnapshot>(state, Json)!;
+        var snapshot = state is null ? null : Read(orderId, () => JsonSerializer.Deserialize<OrderSnapshot>(state, OrderEventJson.Options) ?? throw new JsonException("null snapshot"));
         var tail = await ReadEventsAsync(c, t, orderId, after: snapshot?.Version ?? 0, upTo);
         return snapshot is null ? Order.Rehydrate(orderId, tail) : Order.FromSnapshot(snapshot, tail);
     }
@@ -208,13 +225,22 @@ public sealed class OrderEventStore(SqliteDatabase db, TimeProvider clock, IOpti
         var rows = await c.QueryAsync<EventRow>(
             "SELECT version AS Version, type AS Type, at AS At, data AS Data FROM events WHERE stream_id = @orderId AND version > @after AND version <= @upTo ORDER BY version",
             new { orderId, after, upTo }, t);
-        return rows.Select(r => new StoredEvent((int)r.Version, r.Type, DateTimeOffset.Parse(r.At, CultureInfo.InvariantCulture), Deserialize(r.Type, r.Data))).ToList();
+        return rows.Select(r => Read(orderId, () => new StoredEvent(
+            (int)r.Version, r.Type, DateTimeOffset.Parse(r.At, CultureInfo.InvariantCulture), OrderEventJson.Deserialize(r.Type, r.Data)))).ToList();
     }
 
-    private static IOrderEvent Deserialize(string type, string data) =>
-        EventTypes.TryGetValue(type, out var clr)
-            ? (IOrderEvent)JsonSerializer.Deserialize(data, clr, Json)!
-            : throw new InvalidOperationException($"Unknown event type '{type}'.");
+    /// <summary>A stored row that cannot be read back is a <see cref="CorruptDocumentException"/> naming the order.</summary>
+    private static T Read<T>(string orderId, Func<T> read)
+    {
+        try
+        {
+            return read();
+        }
+        catch (Exception ex) when (ex is JsonException or FormatException)
+        {
+            throw new CorruptDocumentException(Kind, orderId, ex);
+        }
+    }
 
     private sealed class EventRow
     {

@@ -2,9 +2,11 @@ using Dapper;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
 using Serverless.BuildingBlocks.Data;
+using Serverless.BuildingBlocks.Messaging;
 using Serverless.Orders.Domain;
+using Serverless.Orders.Storage.Sqlite;
 
-namespace Serverless.UnitTests.Orders.EventStore;
+namespace Serverless.IntegrationTests.Orders.EventStore;
 
 /// <summary>The contract against the local adapter: each store on its own SQLite file in a temp folder.</summary>
 public sealed class SqliteEventStoreContractTests : EventStoreContract, IDisposable
@@ -12,13 +14,16 @@ public sealed class SqliteEventStoreContractTests : EventStoreContract, IDisposa
     private readonly string _folder = Path.Combine(Path.GetTempPath(), "orders-es-" + Guid.NewGuid().ToString("N")[..12]);
     private readonly Dictionary<IOrderEventStore, SqliteDatabase> _databases = [];
 
-    protected override IOrderEventStore CreateStore(int snapshotEvery)
+    protected override Task<IOrderEventStore> CreateStoreAsync(int snapshotEvery = 50)
     {
-        var db = new SqliteDatabase(Path.Combine(_folder, $"orders-{_databases.Count}.db"), OrderEventStore.Schema);
-        var store = new OrderEventStore(db, TimeProvider.System, Options.Create(new OrderEventStoreOptions { SnapshotEvery = snapshotEvery }));
+        var db = new SqliteDatabase(Path.Combine(_folder, $"orders-{_databases.Count}.db"), SqliteOrderEventStore.Schema);
+        var store = new SqliteOrderEventStore(db, TimeProvider.System, Options.Create(new OrderEventStoreOptions { SnapshotEvery = snapshotEvery }));
         _databases.Add(store, db);
-        return store;
+        return Task.FromResult<IOrderEventStore>(store);
     }
+
+    protected override async Task<IReadOnlyList<IntegrationEvent>> OutboxAsync(IOrderEventStore store, string orderId) =>
+        (await new ChangeFeed(_databases[store], TimeProvider.System).ReadAsync(0, 1000)).Select(e => e.Event).Where(e => e.Subject == orderId).ToList();
 
     protected override async Task<IReadOnlyList<int>> SnapshotVersionsAsync(IOrderEventStore store, string orderId)
     {

@@ -1,0 +1,129 @@
+using Serverless.Orders.Domain;
+
+namespace Serverless.UnitTests.Orders;
+
+/// <summary>
+/// A test double of <see cref="IOrderEventStore"/> for handler unit tests. It keeps the port's
+/// promises that handlers rely on (version check, idempotency keys, saga starts with the events) and
+/// has no snapshots or outbox. <see cref="BeforeAppend"/> lets a test interleave a racing writer. Never shipped.
+/// </summary>
+public sealed class InMemoryOrderEventStore : IOrderEventStore
+{
+    private readonly Dictionary<string, List<StoredEvent>> _streams = new(StringComparer.Ordinal);
+    private readonly Dictionary<(string CustomerId, string Key), string> _keys = [];
+    private readonly List<SagaStart> _sagaStarts = [];
+    private readonly List<string> _placed = [];
+    private readonly object _gate = new();
+
+    /// <summary>Called before each append is applied, with the order id; set it again inside to race more than once.</summary>
+    public Func<string, Task>? BeforeAppend { get; set; }
+
+    public int Appends { get; private set; }
+
+    public Task<IReadOnlyList<StoredEvent>> LoadAsync(string orderId, int? upToVersion = null)
+    {
+        lock (_gate)
+        {
+            return Task.FromResult<IReadOnlyList<StoredEvent>>(_streams.TryGetValue(orderId, out var events)
+                ? [.. events.Where(e => e.Version <= (upToVersion ?? int.MaxValue))]
+                : []);
+        }
+    }
+
+    public async Task<Order?> LoadOrderAsync(string orderId, int? upToVersion = null) =>
+        Order.Rehydrate(orderId, await LoadAsync(orderId, upToVersion));
+
+    public async Task AppendAsync(string orderId, int expectedVersion, IReadOnlyList<IOrderEvent> events,
+        (string CustomerId, string? IdempotencyKey)? newStream = null, SagaStart? sagaStart = null)
+    {
+        if (BeforeAppend is { } hook)
+        {
+            BeforeAppend = null; // once: the racing writer's own append must not re-enter
+            await hook(orderId);
+        }
+
+        lock (_gate)
+        {
+            var stream = _streams.GetValueOrDefault(orderId) ?? [];
+            if (stream.Count != expectedVersion)
+            {
+                throw new ConcurrencyException(orderId, expectedVersion);
+            }
+
+            if (newStream is { IdempotencyKey: { } key } placed)
+            {
+                if (_keys.TryGetValue((placed.CustomerId, key), out var owner) && owner != orderId)
+                {
+                    throw new DuplicateIdempotencyKeyException(key);
+                }
+
+                _keys[(placed.CustomerId, key)] = orderId;
+            }
+
+            if (expectedVersion == 0)
+            {
+                _placed.Add(orderId);
+            }
+
+            stream.AddRange(events.Select((e, i) => new StoredEvent(expectedVersion + i + 1, e.GetType().Name, DateTimeOffset.UtcNow, e)));
+            _streams[orderId] = stream;
+            if (sagaStart is not null)
+            {
+                _sagaStarts.Add(sagaStart);
+            }
+
+            Appends++;
+        }
+    }
+
+    public Task<string?> FindByIdempotencyKeyAsync(string customerId, string key)
+    {
+        lock (_gate)
+        {
+            return Task.FromResult(_keys.GetValueOrDefault((customerId, key)));
+        }
+    }
+
+    public async Task<IReadOnlyList<string>> ListAsync(string customerId)
+    {
+        var ids = new List<string>();
+        foreach (var id in Enumerable.Reverse(_placed.ToList()))
+        {
+            if ((await LoadOrderAsync(id))?.CustomerId == customerId)
+            {
+                ids.Add(id);
+            }
+        }
+
+        return ids;
+    }
+
+    public Task<IReadOnlyList<SagaStart>> PendingSagaStartsAsync()
+    {
+        lock (_gate)
+        {
+            return Task.FromResult<IReadOnlyList<SagaStart>>([.. _sagaStarts]);
+        }
+    }
+
+    public Task CompleteSagaStartAsync(string instanceId)
+    {
+        lock (_gate)
+        {
+            _sagaStarts.RemoveAll(s => s.InstanceId == instanceId);
+            return Task.CompletedTask;
+        }
+    }
+
+    public async Task<SagaStats> CountByStatusAsync()
+    {
+        var orders = new List<Order>();
+        foreach (var id in _placed.ToList())
+        {
+            orders.Add((await LoadOrderAsync(id))!);
+        }
+
+        return new SagaStats(
+            orders.Count(o => o.Status == OrderStatus.Pending), orders.Count(o => o.Status == OrderStatus.Confirmed), orders.Count(o => o.Status == OrderStatus.Cancelled));
+    }
+}
