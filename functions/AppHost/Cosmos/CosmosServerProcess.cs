@@ -1,0 +1,173 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+
+namespace Serverless.AppHost.Cosmos;
+
+public sealed class CosmosServerOptions
+{
+    /// <summary>The port to listen on; 0 picks a free one (see <see cref="CosmosServerProcess.Options"/>).</summary>
+    public int Port { get; set; } = 8081;
+
+    /// <summary>Plain http on loopback: the SDK accepts it in Gateway mode, so no certificate is involved.</summary>
+    public string Endpoint => $"http://127.0.0.1:{Port}/";
+
+    /// <summary>The Cosmos DB emulator's well-known key (public, documented; not a secret). The local server does not check it.</summary>
+    public string Key => "C2y6yDjf5/R+ob0N8A7Cgv30VRDJIWEHLM+4QDU5DE2nQ9nDuVTqobD4b8mGGyPMbIZnqyMsEcaGQy67XIw/Jw==";
+}
+
+/// <summary>
+/// Starts the local Cosmos DB server (functions/AppHost/Cosmos/cosmos-server.js on the npm package pinned in
+/// the repo's package.json, installed on first use) unless one already listens on the configured port, and
+/// stops what it started. With a data directory the server journals every change there and keeps its data
+/// across restarts; without one it keeps everything in memory.
+/// </summary>
+public sealed class CosmosServerProcess : IAsyncDisposable
+{
+    public const string Script = "functions/AppHost/Cosmos/cosmos-server.js";
+
+    private Process? _process;
+
+    private CosmosServerProcess(Process? process, CosmosServerOptions options)
+    {
+        _process = process;
+        Options = options;
+    }
+
+    /// <summary>Where the server listens (the actual port when 0 was asked for).</summary>
+    public CosmosServerOptions Options { get; }
+
+    /// <summary>The server's process id, or null when an already running server is used.</summary>
+    public int? ProcessId => _process?.Id;
+
+    public static async Task<CosmosServerProcess> EnsureRunningAsync(CosmosServerOptions options, string repoRoot, string? dataDirectory, ILogger logger, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.Port != 0 && await IsListening(options.Port))
+        {
+            logger.LogInformation("Cosmos DB server already running on port {Port}: using it", options.Port);
+            return new CosmosServerProcess(null, options);
+        }
+
+        if (!File.Exists(Path.Combine(repoRoot, "node_modules", "@vercel", "cosmosdb-server", "lib", "index.js")))
+        {
+            logger.LogInformation("Installing the local Cosmos DB server with npm (first run only)...");
+            await RunAsync("npm", "ci --no-audit --no-fund --loglevel=error", repoRoot, cancellationToken);
+        }
+
+        var start = new ProcessStartInfo("node")
+        {
+            WorkingDirectory = repoRoot,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(Path.Combine(repoRoot, Script));
+        start.ArgumentList.Add("--host");
+        start.ArgumentList.Add("127.0.0.1");
+        start.ArgumentList.Add("--port");
+        start.ArgumentList.Add(options.Port.ToString(CultureInfo.InvariantCulture));
+        string? location = null;
+        if (dataDirectory is not null)
+        {
+            location = Path.Combine(dataDirectory, "cosmos");
+            start.ArgumentList.Add("--data");
+            start.ArgumentList.Add(location);
+        }
+
+        logger.LogInformation("Starting the local Cosmos DB server on port {Port} (data in {Location})...", options.Port, location ?? "memory");
+        var listening = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var process = Process.Start(start) ?? throw new InvalidOperationException("The Cosmos DB server did not start.");
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is not { Length: > 0 } line)
+            {
+                return;
+            }
+
+            // The server prints its port once it accepts connections (the only way to learn it for port 0).
+            if (line.StartsWith("listening on ", StringComparison.Ordinal)
+                && int.TryParse(line.AsSpan("listening on ".Length), NumberStyles.None, CultureInfo.InvariantCulture, out var port))
+            {
+                listening.TrySetResult(port);
+            }
+
+            logger.LogDebug("cosmos: {Line}", line);
+        };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is { Length: > 0 }) logger.LogWarning("cosmos: {Line}", e.Data); };
+        process.EnableRaisingEvents = true;
+        process.Exited += (_, _) => listening.TrySetException(new InvalidOperationException($"The Cosmos DB server exited with code {process.ExitCode}; is port {options.Port} taken?"));
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+
+        int actualPort;
+        try
+        {
+            actualPort = await listening.Task.WaitAsync(TimeSpan.FromSeconds(60), cancellationToken);
+        }
+        catch (Exception ex) when (ex is TimeoutException or OperationCanceledException or InvalidOperationException)
+        {
+            await new CosmosServerProcess(process, options).DisposeAsync();
+            throw ex is TimeoutException ? new TimeoutException("The Cosmos DB server did not listen within 60 s.", ex) : ex;
+        }
+
+        if (dataDirectory is not null)
+        {
+            await File.WriteAllTextAsync(Path.Combine(dataDirectory, "cosmos.pid"), process.Id.ToString(CultureInfo.InvariantCulture), cancellationToken);
+        }
+
+        logger.LogInformation("Cosmos DB server ready on port {Port}", actualPort);
+        return new CosmosServerProcess(process, new CosmosServerOptions { Port = actualPort });
+    }
+
+    /// <summary>Stops the server gracefully first (SIGINT: it flushes its journal), then for good after a few seconds.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (_process is { HasExited: false })
+        {
+            if (!OperatingSystem.IsWindows())
+            {
+                _ = Interrupt(_process.Id, 2 /* SIGINT */);
+                await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(5)).ContinueWith(_ => { }, TaskScheduler.Default);
+            }
+
+            if (!_process.HasExited)
+            {
+                _process.Kill(entireProcessTree: true);
+                await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(5)).ContinueWith(_ => { }, TaskScheduler.Default);
+            }
+        }
+
+        _process?.Dispose();
+        _process = null;
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int Interrupt(int pid, int signal);
+
+    private static async Task<bool> IsListening(int port)
+    {
+        using var client = new TcpClient();
+        try
+        {
+            await client.ConnectAsync("127.0.0.1", port).WaitAsync(TimeSpan.FromMilliseconds(500));
+            return true;
+        }
+        catch (Exception ex) when (ex is SocketException or TimeoutException)
+        {
+            return false;
+        }
+    }
+
+    private static async Task RunAsync(string file, string arguments, string workingDirectory, CancellationToken cancellationToken)
+    {
+        using var process = Process.Start(new ProcessStartInfo(file, arguments) { WorkingDirectory = workingDirectory, UseShellExecute = false })
+            ?? throw new InvalidOperationException($"{file} did not start.");
+        await process.WaitForExitAsync(cancellationToken);
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"'{file} {arguments}' failed with exit code {process.ExitCode}.");
+        }
+    }
+}
