@@ -1,9 +1,14 @@
+using Microsoft.Azure.Cosmos;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Serverless.BuildingBlocks.Data;
 using Serverless.BuildingBlocks.Hosting;
 using Serverless.BuildingBlocks.Messaging;
+using Serverless.BuildingBlocks.Storage;
+using Serverless.BuildingBlocks.Storage.Cosmos;
 using Serverless.Notifications.Sending;
+using Serverless.Notifications.Storage.Cosmos;
+using Serverless.Notifications.Storage.Sqlite;
 
 namespace Serverless.Notifications;
 
@@ -16,9 +21,19 @@ public static class NotificationsModule
     {
         services.AddServiceDefaults(configuration);
         services.AddMessaging(configuration);
-        services.AddSingleton(_ => new SqliteDatabase(ServiceDefaults.SqlitePath(configuration, Name), NotificationStore.Schema));
-        services.AddSingleton<NotificationStore>();
-        services.AddSingleton<IEmailSender, StoredEmailSender>();
+        services.AddServiceStorage(configuration, Name, SqliteNotificationStore.Schema);
+        if (StorageOptions.UsesCosmos(configuration))
+        {
+            var container = CosmosLayout.Find(Name, "notifications").Container;
+            services.AddSingleton<INotificationStore>(sp => new CosmosNotificationStore(sp.GetRequiredKeyedService<Database>(Name).GetContainer(container)));
+            services.AddSingleton<IEmailSender>(sp => new CosmosEmailSender(sp.GetRequiredKeyedService<Database>(Name).GetContainer(container), sp.GetRequiredService<TimeProvider>()));
+        }
+        else
+        {
+            services.AddSingleton<INotificationStore>(sp => new SqliteNotificationStore(sp.GetRequiredService<SqliteDatabase>()));
+            services.AddSingleton<IEmailSender>(sp => new SqliteEmailSender(sp.GetRequiredService<SqliteDatabase>(), sp.GetRequiredService<TimeProvider>()));
+        }
+
         services.AddSubscriber<OrderEventsHandler>(configuration, Name, "orders");
         return services;
     }

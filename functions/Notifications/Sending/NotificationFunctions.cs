@@ -5,7 +5,7 @@ using Serverless.BuildingBlocks.Auth;
 
 namespace Serverless.Notifications.Sending;
 
-public sealed class NotificationFunctions(NotificationStore store, TokenValidator auth)
+public sealed class NotificationFunctions(INotificationStore store, TokenValidator auth)
 {
     [Function("GetNotifications")]
     public async Task<IActionResult> Get([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/notifications")] HttpRequest request)
@@ -16,6 +16,6 @@ public sealed class NotificationFunctions(NotificationStore store, TokenValidato
             return denied;
         }
 
-        return new OkObjectResult(await store.ForCustomerAsync(caller!.Subject));
+        return new OkObjectResult(await store.ForCustomerAsync(caller!.Subject, request.HttpContext.RequestAborted));
     }
 }

@@ -7,7 +7,7 @@ using Serverless.OrderHistory.Rebuilding;
 
 namespace Serverless.OrderHistory.Reading;
 
-public sealed class HistoryFunctions(HistoryProjection projection, HistoryRebuilder rebuilder, ProjectionLag lag, TokenValidator auth)
+public sealed class HistoryFunctions(IOrderHistoryStore history, HistoryRebuilder rebuilder, ProjectionLag lag, TokenValidator auth)
 {
     /// <summary>The caller's orders from the read model, eventually consistent with Orders, Payments and Shipping.</summary>
     [Function("GetOrderHistory")]
@@ -19,7 +19,8 @@ public sealed class HistoryFunctions(HistoryProjection projection, HistoryRebuil
             return denied;
         }
 
-        return new OkObjectResult(await projection.ForCustomerAsync(caller!.Subject));
+        var orders = await history.ForCustomerAsync(caller!.Subject, request.HttpContext.RequestAborted);
+        return new OkObjectResult(orders.Select(OrderHistoryEntry.From).ToList());
     }
 
     /// <summary>How far the read model is behind its sources, for operations.</summary>

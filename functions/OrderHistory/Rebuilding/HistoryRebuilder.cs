@@ -1,8 +1,4 @@
-using System.Text.Json;
-using Dapper;
 using Microsoft.Extensions.Logging;
-using Serverless.BuildingBlocks.Data;
-using Serverless.BuildingBlocks.Messaging;
 using Serverless.OrderHistory.Projecting;
 
 namespace Serverless.OrderHistory.Rebuilding;
@@ -10,80 +6,43 @@ namespace Serverless.OrderHistory.Rebuilding;
 public sealed record RebuildResult(int Orders, int Events, bool MatchesLive, bool Swapped);
 
 /// <summary>
-/// Replays the sources' change feeds from the beginning into a fresh read model, compares it with
-/// the live one and, when asked, swaps it in (one transaction). In Cosmos: a change feed processor
-/// with a new lease container, started from the beginning.
+/// Replays the sources' change feeds from the beginning into a fresh model (in memory), compares it
+/// with the live one and, when asked, swaps it in. The swap keeps what the live model applied from
+/// events the replay never read (they arrived while it ran), so it loses nothing that flows meanwhile.
 /// </summary>
-public sealed class HistoryRebuilder(IHttpClientFactory clients, SqliteDatabase live, ILogger<HistoryRebuilder> logger)
+public sealed class HistoryRebuilder(ISourceReplay sources, IOrderHistoryStore live, ILogger<HistoryRebuilder> logger)
 {
     public async Task<RebuildResult> RebuildAsync(bool swap, CancellationToken cancellationToken)
     {
-        var path = Path.Combine(Path.GetDirectoryName(live.FilePath)!, $"rebuild-{Guid.NewGuid():N}.db");
-        var fresh = new SqliteDatabase(path, HistoryProjection.Schema);
-        try
+        var rebuilt = new Dictionary<string, OrderHistoryView>(StringComparer.Ordinal);
+        var replayed = new HashSet<string>(StringComparer.Ordinal);
+        var events = 0;
+        foreach (var source in HistorySources.All)
         {
-            var events = 0;
-            foreach (var source in HistoryProjection.Sources)
+            await foreach (var page in sources.ReadAsync(source, cancellationToken))
             {
-                var http = clients.CreateClient(source);
-                long after = 0;
-                while (true)
+                foreach (var e in page.Where(OrderHistoryView.Counts))
                 {
-                    var batch = await http.ReadRemoteAsync(source, after, 500, cancellationToken);
-                    if (batch.Count == 0)
+                    if (!rebuilt.TryGetValue(e.Subject, out var view))
                     {
-                        break;
+                        rebuilt[e.Subject] = view = new OrderHistoryView(e.Subject);
                     }
 
-                    await fresh.WriteAsync(async (c, t) =>
-                    {
-                        foreach (var entry in batch)
-                        {
-                            await HistoryProjection.ApplyAsync(c, t, entry.Event);
-                        }
-
-                        return 0;
-                    });
-                    events += batch.Count;
-                    after = batch[^1].Position;
+                    view.Apply(e);
                 }
-            }
 
-            var rebuilt = await HistoryProjection.ReadAsync(fresh, null);
-            var current = await HistoryProjection.ReadAsync(live, null);
-            var matches = JsonSerializer.Serialize(rebuilt) == JsonSerializer.Serialize(current);
-            if (swap)
-            {
-                await Swap(path);
+                replayed.UnionWith(page.Select(e => e.MessageId));
+                events += page.Count;
             }
-
-            logger.LogInformation("Order history rebuilt from {Events} events: {Orders} orders, matches live: {Matches}, swapped: {Swapped}", events, rebuilt.Count, matches, swap);
-            return new RebuildResult(rebuilt.Count, events, matches, swap);
         }
-        finally
+
+        var matches = OrderHistoryView.SameModel(rebuilt.Values, await live.ReadAllAsync(cancellationToken));
+        if (swap)
         {
-            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-            foreach (var file in new[] { path, path + "-wal", path + "-shm" })
-            {
-                File.Delete(file);
-            }
+            await live.ReplaceWithAsync(rebuilt.Values, replayed, cancellationToken);
         }
+
+        logger.LogInformation("Order history rebuilt from {Events} events: {Orders} orders, matches live: {Matches}, swapped: {Swapped}", events, rebuilt.Count, matches, swap);
+        return new RebuildResult(rebuilt.Count, events, matches, swap);
     }
-
-    private Task Swap(string path) =>
-        live.WriteAsync(async (c, t) =>
-        {
-            await c.ExecuteAsync($"ATTACH DATABASE '{path.Replace("'", "''", StringComparison.Ordinal)}' AS fresh", transaction: null);
-            foreach (var sql in new[]
-                     {
-                         "DELETE FROM history_timeline", "INSERT INTO history_timeline SELECT * FROM fresh.history_timeline",
-                         "DELETE FROM history_orders", "INSERT INTO history_orders SELECT * FROM fresh.history_orders",
-                         $"DELETE FROM inbox WHERE consumer = '{HistoryProjection.Consumer}'", "INSERT INTO inbox SELECT * FROM fresh.inbox",
-                     })
-            {
-                await c.ExecuteAsync(sql, transaction: t);
-            }
-
-            return 0;
-        });
 }

@@ -1,0 +1,37 @@
+using Serverless.BuildingBlocks.Messaging;
+
+namespace Serverless.OrderHistory.Projecting;
+
+/// <summary>
+/// Where the order-history read model is kept: one <see cref="OrderHistoryView"/> per order. The
+/// adapters persist; what a view holds is decided by <see cref="OrderHistoryView"/> alone.
+/// <para>
+/// Adapters: <see cref="Storage.Sqlite.SqliteOrderHistoryStore"/> (tables, the consumer inbox and the
+/// feed checkpoint in one transaction) and <see cref="Storage.Cosmos.CosmosOrderHistoryStore"/> (one
+/// document per order holding the view and its applied message ids, written with its ETag). Both pass
+/// <c>OrderHistoryStoreContract</c>.
+/// </para>
+/// </summary>
+public interface IOrderHistoryStore
+{
+    /// <summary>
+    /// Applies each event of <paramref name="batch"/> to its order's view, at most once per message id
+    /// (a redelivered batch changes nothing; concurrent applies to one order lose nothing). Returns how
+    /// many events changed a view. An event whose order id no store can hold refuses the whole batch
+    /// (<see cref="ArgumentException"/>) before anything changes.
+    /// </summary>
+    Task<int> ApplyAsync(IReadOnlyList<IntegrationEvent> batch, CancellationToken cancellationToken = default);
+
+    /// <summary>The customer's orders, newest update first (<see cref="OrderHistoryView.NewestFirst"/>).</summary>
+    Task<IReadOnlyList<OrderHistoryView>> ForCustomerAsync(string customerId, CancellationToken cancellationToken = default);
+
+    /// <summary>Every order in the model (what a rebuild compares with).</summary>
+    Task<IReadOnlyList<OrderHistoryView>> ReadAllAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Swaps a rebuilt model in, order by order, each against its live view at that moment
+    /// (<see cref="OrderHistoryView.Swap"/>): what live applied from events not in <paramref name="replayed"/>
+    /// (those the rebuild never read) stays; orders in neither go.
+    /// </summary>
+    Task ReplaceWithAsync(IReadOnlyCollection<OrderHistoryView> rebuilt, IReadOnlySet<string> replayed, CancellationToken cancellationToken = default);
+}

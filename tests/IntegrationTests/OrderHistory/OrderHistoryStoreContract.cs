@@ -1,0 +1,196 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Serverless.BuildingBlocks.Messaging;
+using Serverless.BuildingBlocks.Storage;
+using Serverless.OrderHistory.Projecting;
+using Serverless.OrderHistory.Rebuilding;
+using static Serverless.IntegrationTests.OrderHistory.HistoryEvents;
+
+namespace Serverless.IntegrationTests.OrderHistory;
+
+/// <summary>
+/// What every <see cref="IOrderHistoryStore"/> adapter must do. An adapter's test class supplies a
+/// fresh, empty store and a back door to damage a stored view.
+/// </summary>
+public abstract class OrderHistoryStoreContract
+{
+    protected abstract Task<IOrderHistoryStore> CreateStoreAsync();
+
+    /// <summary>Makes the stored view of <paramref name="orderId"/> unreadable, behind the store's back.</summary>
+    protected abstract Task CorruptAsync(IOrderHistoryStore store, string orderId);
+
+    [Fact]
+    public async Task AppliedBatch_ListsTheCustomersOrders_NewestFirst_WithTimelinesOldestFirst()
+    {
+        // Given two confirmed orders of alice's, the second placed later, and a cancelled one of bob's
+        var store = await CreateStoreAsync();
+        var batch = Confirmed("order-a", "alice", 19.98m).Concat(Confirmed("order-b", "alice", 5m, minute: 10))
+            .Append(Placed("order-c", "bob", 1m)).Append(FromOrders("OrderCancelled", "order-c", "bob", 2)).ToList();
+
+        // When applied as one batch
+        var applied = await store.ApplyAsync(batch);
+
+        // Then every event but Orders' copies of PaymentCharged counted, and alice sees her two orders as the view derives them
+        Assert.Equal(batch.Count - 2, applied);
+        var alice = await store.ForCustomerAsync("alice");
+        Assert.Equal(["order-b", "order-a"], alice.Select(v => v.OrderId));
+        var a = alice[1];
+        Assert.Equal(("Confirmed", (decimal?)19.98m, T0.AddMinutes(4)), (a.Status, a.Total, a.UpdatedAt));
+        Assert.Equal(["OrderPlaced", "StockReserved", "PaymentCharged", "OrderConfirmed", "ShipmentBooked"], a.Timeline.Select(t => t.Type));
+        Assert.Equal("Cancelled", Assert.Single(await store.ForCustomerAsync("bob")).Status);
+    }
+
+    [Fact]
+    public async Task ARedeliveredBatch_ChangesNothing()
+    {
+        // Given a batch applied
+        var store = await CreateStoreAsync();
+        var batch = Confirmed("order-a", "alice", 19.98m);
+        await store.ApplyAsync(batch);
+        var before = await store.ReadAllAsync();
+
+        // When the same batch comes again, and again in a different order
+        var again = await store.ApplyAsync(batch);
+        var shuffled = await store.ApplyAsync([.. batch.Reverse()]);
+
+        // Then nothing was applied and the model is the same
+        Assert.Equal((0, 0), (again, shuffled));
+        Assert.True(OrderHistoryView.SameModel(before, await store.ReadAllAsync()));
+        Assert.Equal(5, Assert.Single(await store.ForCustomerAsync("alice")).Timeline.Count);
+    }
+
+    [Fact]
+    public async Task ConcurrentAppliesOfDifferentEvents_ToOneOrder_LoseNone()
+    {
+        // Given an order placed
+        var store = await CreateStoreAsync();
+        await store.ApplyAsync([Placed("order-a", "alice", 10m)]);
+
+        // When 24 events about it are applied at once, each in its own batch, some delivered twice
+        var events = Enumerable.Range(1, 24).Select(i => FromOrders($"Step{i:D2}", "order-a", "alice", i)).ToList();
+        var results = await Task.WhenAll(events.Concat(events.Take(6)).Select(e => Task.Run(() => store.ApplyAsync([e]))));
+
+        // Then every event is on the timeline exactly once
+        Assert.Equal(24, results.Sum());
+        var view = Assert.Single(await store.ForCustomerAsync("alice"));
+        Assert.Equal(25, view.Timeline.Count);
+        Assert.Equal(events.Select(e => e.Type).Prepend("OrderPlaced"), view.Timeline.Select(t => t.Type));
+    }
+
+    [Fact]
+    public async Task ACustomer_SeesOnlyTheirOwnOrders()
+    {
+        var store = await CreateStoreAsync();
+        await store.ApplyAsync([Placed("order-a", "alice", 1m), Placed("order-b", "bob", 2m), Booked("order-x", 1)]);
+
+        Assert.Equal(["order-a"], (await store.ForCustomerAsync("alice")).Select(v => v.OrderId));
+        Assert.Equal(["order-b"], (await store.ForCustomerAsync("bob")).Select(v => v.OrderId));
+        Assert.Empty(await store.ForCustomerAsync("carol"));
+        Assert.Empty(await store.ForCustomerAsync("a/b"));
+
+        // And the whole model holds every order, the one whose placement has not arrived yet included
+        Assert.Equal(["order-a", "order-b", "order-x"], (await store.ReadAllAsync()).Select(v => v.OrderId).Order());
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("a/b")]
+    [InlineData("what?")]
+    public async Task AnOrderIdNoStoreCanHold_RefusesTheWholeBatch_AndChangesNothing(string orderId)
+    {
+        var store = await CreateStoreAsync();
+
+        await Assert.ThrowsAsync<ArgumentException>(() => store.ApplyAsync([Placed("order-a", "alice", 1m), Placed(orderId, "alice", 1m)]));
+
+        Assert.Empty(await store.ReadAllAsync());
+    }
+
+    [Fact]
+    public async Task AMalformedStoredView_FailsWithAClearError_AndIsNotOverwritten()
+    {
+        // Given a view damaged behind the store's back
+        var store = await CreateStoreAsync();
+        await store.ApplyAsync([Placed("order-a", "alice", 1m), Placed("order-b", "alice", 2m, minute: 1)]);
+        await CorruptAsync(store, "order-a");
+
+        // When the customer's history is read, or an event for that order applied
+        var read = await Assert.ThrowsAsync<CorruptDocumentException>(() => store.ForCustomerAsync("alice"));
+        var apply = await Assert.ThrowsAsync<CorruptDocumentException>(() => store.ApplyAsync([FromOrders("OrderConfirmed", "order-a", "alice", 5)]));
+
+        // Then both name the order
+        Assert.Contains("order-a", read.Message, StringComparison.Ordinal);
+        Assert.Contains("order-a", apply.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ReplaceWith_SwapsTheRebuiltModelIn_KeepingEventsThatArrivedSinceTheReplay()
+    {
+        // Given a live model with order-a placed, a confirmation of it and an order-z that arrived after the replay
+        var store = await CreateStoreAsync();
+        var placedA = Placed("order-a", "alice", 19.98m);
+        var lateConfirmation = FromOrders("OrderConfirmed", "order-a", "alice", 9);
+        var lateOrder = Placed("order-z", "alice", 3m, minute: 8);
+        var wrong = Placed("order-w", "alice", 7m);
+        await store.ApplyAsync([placedA, lateConfirmation, lateOrder, wrong]);
+
+        // And a rebuild that read order-a's placement and reservation, and order-w's placement, which it does not take
+        var reserved = FromOrders("StockReserved", "order-a", "alice", 1);
+        var rebuiltA = new OrderHistoryView("order-a");
+        rebuiltA.Apply(placedA);
+        rebuiltA.Apply(reserved);
+
+        // When it is swapped in
+        await store.ReplaceWithAsync([rebuiltA], new HashSet<string> { placedA.MessageId, reserved.MessageId, wrong.MessageId });
+
+        // Then order-a is the rebuilt one plus the late confirmation, order-z stays, order-w is gone
+        var alice = await store.ForCustomerAsync("alice");
+        Assert.Equal(["order-a", "order-z"], alice.Select(v => v.OrderId));
+        Assert.Equal(["OrderPlaced", "StockReserved", "OrderConfirmed"], alice[0].Timeline.Select(t => t.Type));
+
+        // And the replayed events, when the live feed delivers them, change nothing
+        Assert.Equal(0, await store.ApplyAsync([placedA, reserved]));
+    }
+
+    [Fact]
+    public async Task Rebuild_EqualsTheLiveModel_AndASwapWhileEventsFlow_LosesNone()
+    {
+        // Given a live model fed with two orders' events, which the sources' feeds also hold
+        var store = await CreateStoreAsync();
+        var feeds = new FakeReplay(Confirmed("order-a", "alice", 19.98m).Concat(Confirmed("order-b", "bob", 5m, minute: 3)));
+        await store.ApplyAsync(feeds.All);
+        var rebuilder = new HistoryRebuilder(feeds, store, NullLogger<HistoryRebuilder>.Instance);
+
+        // When rebuilt without a swap, then with one while an event arrives live just after the replay read the feeds
+        var dryRun = await rebuilder.RebuildAsync(swap: false, CancellationToken.None);
+        var late = FromOrders("OrderCancelled", "order-b", "bob", 20);
+        feeds.AfterReading = () => store.ApplyAsync([late]);
+        var swapped = await rebuilder.RebuildAsync(swap: true, CancellationToken.None);
+
+        // Then the rebuild equalled the live model, and the swap kept the live event
+        Assert.Equal(new RebuildResult(2, 12, true, false), dryRun);
+        Assert.True(swapped.Swapped);
+        Assert.Equal("Cancelled", Assert.Single(await store.ForCustomerAsync("bob")).Status);
+        Assert.Equal(5, Assert.Single(await store.ForCustomerAsync("alice")).Timeline.Count);
+    }
+
+    /// <summary>The sources' feeds: every event under its topic's source; a hook runs once all feeds were read.</summary>
+    private sealed class FakeReplay(IEnumerable<IntegrationEvent> events) : ISourceReplay
+    {
+        public IReadOnlyList<IntegrationEvent> All { get; } = [.. events];
+
+        public Func<Task>? AfterReading { get; set; }
+
+        public async IAsyncEnumerable<IReadOnlyList<IntegrationEvent>> ReadAsync(HistorySource source,
+            [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+        {
+            foreach (var page in All.Where(e => e.Topic == source.Service).Chunk(4))
+            {
+                yield return page;
+            }
+
+            if (source == HistorySources.All[^1] && AfterReading is { } hook)
+            {
+                await hook();
+            }
+        }
+    }
+}
