@@ -25,6 +25,11 @@ public sealed class AppHostProcess : IAsyncDisposable
     /// <summary>Where the payments instance listens: the one service whose port the tests pin, to move it and back.</summary>
     public int PaymentsPort => int.Parse(_environment["LocalHost__Ports__payments"], System.Globalization.CultureInfo.InvariantCulture);
     public Uri Gateway { get; }
+
+    /// <summary>The local Cosmos DB server's endpoint (Cosmos mode) and the emulator's public development key.</summary>
+    public string CosmosEndpoint => $"http://127.0.0.1:{_environment["CosmosServer__Port"]}/";
+
+    public const string CosmosKey = "C2y6yDjf5/R+ob0N8A7Cgv30VRDJIWEHLM+4QDU5DE2nQ9nDuVTqobD4b8mGGyPMbIZnqyMsEcaGQy67XIw/Jw==";
     public string LogFile => Path.Combine(DataDirectory, "apphost.log");
 
     public static async Task<AppHostProcess> StartAsync(IDictionary<string, string>? settings = null)

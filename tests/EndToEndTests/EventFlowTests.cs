@@ -10,11 +10,36 @@ public sealed class EventFlowTests(SystemFixture system) : EventFlowScenarios(sy
 
 /// <summary>The same scenarios with every store on Cosmos DB (the local Cosmos server): <c>Storage:Provider=cosmos</c>.</summary>
 [Collection("system-cosmos")]
-public sealed class CosmosEventFlowTests(CosmosSystemFixture system) : EventFlowScenarios(system);
+public sealed class CosmosEventFlowTests(CosmosSystemFixture system) : EventFlowScenarios(system)
+{
+    /// <summary>Cosmos mode has no HTTP feed: the envelopes are read where the relay reads them, from the orders container's commit documents.</summary>
+    protected override async Task<IReadOnlyList<JsonElement>> OrderEventEnvelopesAsync(string orderId)
+    {
+        using var client = new Microsoft.Azure.Cosmos.CosmosClient(system.Host.CosmosEndpoint, AppHostProcess.CosmosKey,
+            new Microsoft.Azure.Cosmos.CosmosClientOptions { ConnectionMode = Microsoft.Azure.Cosmos.ConnectionMode.Gateway, LimitToEndpoint = true });
+        var query = new Microsoft.Azure.Cosmos.QueryDefinition("SELECT c.events FROM c WHERE c.streamId = @id ORDER BY c.fromVersion").WithParameter("@id", orderId);
+        using var iterator = client.GetContainer("orders", "orders").GetItemQueryStreamIterator(query,
+            requestOptions: new Microsoft.Azure.Cosmos.QueryRequestOptions { PartitionKey = new Microsoft.Azure.Cosmos.PartitionKey(orderId) });
+        var envelopes = new List<JsonElement>();
+        while (iterator.HasMoreResults)
+        {
+            using var page = await iterator.ReadNextAsync();
+            using var json = await JsonDocument.ParseAsync(page.Content);
+            envelopes.AddRange(json.RootElement.GetProperty("Documents").EnumerateArray().SelectMany(d => d.GetProperty("events").EnumerateArray()).Select(e => e.Clone()));
+        }
+
+        return envelopes;
+    }
+}
 
 public abstract class EventFlowScenarios(SystemFixture system)
 {
     private readonly ShopClient _shop = system.Shop;
+
+    /// <summary>The integration events saved for an order, oldest first, as the relay and the history read them (SQLite mode: the orders service's HTTP feed).</summary>
+    protected virtual async Task<IReadOnlyList<JsonElement>> OrderEventEnvelopesAsync(string orderId) =>
+        (await Json("api/orders/feed?after=0&max=1000", "admin")).EnumerateArray()
+            .Select(e => e.GetProperty("event")).Where(e => e.GetProperty("subject").GetString() == orderId).ToList();
 
     [Fact]
     public async Task ConfirmedOrder_AppearsInHistoryWithItsTimeline_AndNotifiesReceivedAndConfirmed_Once()
@@ -113,8 +138,7 @@ public abstract class EventFlowScenarios(SystemFixture system)
         var orderId = (await placed.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("orderId").GetString()!;
         await _shop.FinalAsync("alice", orderId);
 
-        var feed = (await Json("api/orders/feed?after=0&max=1000", "admin")).EnumerateArray()
-            .Select(e => e.GetProperty("event")).Where(e => e.GetProperty("subject").GetString() == orderId).ToList();
+        var feed = await OrderEventEnvelopesAsync(orderId);
         Assert.Equal("OrderPlaced", feed[0].GetProperty("type").GetString());
         Assert.All(feed, e =>
         {
