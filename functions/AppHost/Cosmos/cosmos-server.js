@@ -4,7 +4,7 @@
 // the SDK needs beyond it: 404 for missing items, the gateway query plan, partition-scoped queries,
 // an incremental change feed per container and, with --data, a journal so a restart keeps the data.
 //
-// Usage: node cosmos-server.js [--port 8081] [--host 127.0.0.1] [--data <folder>]
+// Usage: node cosmos-server.js [--port 8081] [--host 127.0.0.1] [--data <folder>] [--exit-with-stdin]
 "use strict";
 
 const fs = require("fs");
@@ -24,12 +24,13 @@ const Documents = load("account/documents");
 const routes = load("routes");
 const { SyntaxError: QuerySyntaxError } = require(require.resolve("@zeit/cosmosdb-query", { paths: [lib] }));
 
-const args = { port: 8081, host: "127.0.0.1", data: null };
+const args = { port: 8081, host: "127.0.0.1", data: null, exitWithStdin: false };
 for (let i = 2; i < process.argv.length; i += 1) {
   const key = process.argv[i];
   if (key === "--port") args.port = parseInt(process.argv[++i], 10);
   else if (key === "--host") args.host = process.argv[++i];
   else if (key === "--data") args.data = process.argv[++i];
+  else if (key === "--exit-with-stdin") args.exitWithStdin = true;
   else {
     console.error(`unknown argument ${key}`);
     process.exit(2);
@@ -90,22 +91,30 @@ Collections.prototype._set = function setCollectionTracked(data) {
 };
 Collections.prototype.delete = function deleteCollection(id, partition) {
   deleteItem.call(this, id, partition);
-  write({ t: "delcoll", db: this._parent.read().id, id });
+  if (!this._replacing) write({ t: "delcoll", db: this._parent.read().id, id });
 };
-// The package replaces a container by deleting it and creating a new one, which drops its documents.
-Collections.prototype.replace = function replaceCollection(data, original) {
-  const before = this._item("/id", original.id, original.id);
-  const stored = replaceItem.call(this, data, original);
-  const after = this._data.get(stored._rid);
+// The package replaces a container by deleting it and creating a new one, which would drop its
+// documents: the new container object takes over the old one's.
+const keepDocuments = (collections, before, stored) => {
+  const after = collections._data.get(stored._rid);
   after.documents = before.documents;
   after.documents._parent = after;
   return stored;
 };
+Collections.prototype.replace = function replaceCollection(data, original) {
+  const before = this._item("/id", original.id, original.id);
+  this._replacing = true;
+  try {
+    return keepDocuments(this, before, replaceItem.call(this, data, original));
+  } finally {
+    this._replacing = false;
+  }
+};
 
 Documents.prototype._set = function setDocument(data) {
   const feed = feedOf(this);
+  // data is a fresh object built by the package's create/replace: stamping it is safe.
   if (replaying) feed.lsn = Math.max(feed.lsn, data._lsn || 0);
-  // eslint-disable-next-line no-param-reassign -- a fresh object built by create/replace
   else data._lsn = ++feed.lsn;
   const stored = setItem.call(this, data);
   const key = pkKey(this._getPartition(stored));
@@ -185,8 +194,10 @@ const findDocument = (collection, req, docId) => {
 const readDocument = (collection, req, res, docId) => {
   const doc = findDocument(collection, req, docId);
   if (!doc) return notFound(res);
-  res.statusCode = 200;
-  return doc;
+  // A conditional read of an unchanged document: 304 without a body, as Cosmos DB does.
+  res.statusCode = header(req, "if-none-match") === doc._etag ? 304 : 200;
+  if (res.statusCode === 304) res.setHeader("etag", doc._etag);
+  return res.statusCode === 304 ? undefined : doc;
 };
 
 // The SDK without its native query engine (Linux) asks the gateway for a query plan first. An empty
@@ -283,7 +294,8 @@ const changeFeed = (collection, req, res) => {
     const doc = log[i];
     if (!isCurrent(docs, doc)) continue;
     if (partition && pkKey(docs._getPartition(doc)) !== partition.key) continue;
-    if (!Number.isNaN(since) && doc._ts * 1000 < since) continue;
+    // _ts has whole seconds: a start time inside a second includes that whole second (at least once).
+    if (!Number.isNaN(since) && doc._ts < Math.floor(since / 1000)) continue;
     if (changes.length === max) {
       seen = changes[changes.length - 1]._lsn;
       break;
@@ -388,7 +400,7 @@ const replay = file => {
       }
       const database = e.db === undefined ? null : account.database(e.db);
       const restoreCount = items => {
-        items._ridCount = Math.max(items._ridCount, e.n || 0); // eslint-disable-line no-param-reassign
+        items._ridCount = Math.max(items._ridCount, e.n || 0);
       };
       switch (e.t) {
         case "db":
@@ -398,10 +410,17 @@ const replay = file => {
         case "deldb":
           account.databases.delete(e.id, e.id);
           break;
-        case "coll":
-          database.collections._set(e.data);
+        case "coll": {
+          const before = database.collection(e.data.id);
+          if (before.read()) {
+            deleteItem.call(database.collections, e.data.id, e.data.id);
+            keepDocuments(database.collections, before, database.collections._set(e.data));
+          } else {
+            database.collections._set(e.data);
+          }
           restoreCount(database.collections);
           break;
+        }
         case "delcoll":
           database.collections.delete(e.id, e.id);
           break;
@@ -471,6 +490,12 @@ const stop = () => {
 };
 process.on("SIGINT", stop);
 process.on("SIGTERM", stop);
+// A parent that holds our stdin open and dies without stopping us (a killed test host) must not leave us running.
+if (args.exitWithStdin) {
+  process.stdin.on("end", stop);
+  process.stdin.on("error", stop);
+  process.stdin.resume();
+}
 
 server.listen(args.port, args.host, () => {
   const { port } = server.address();
