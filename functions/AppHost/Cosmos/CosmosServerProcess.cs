@@ -59,11 +59,14 @@ public sealed class CosmosServerProcess : IAsyncDisposable
         var start = new ProcessStartInfo("node")
         {
             WorkingDirectory = repoRoot,
+            RedirectStandardInput = true,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
         start.ArgumentList.Add(Path.Combine(repoRoot, Script));
+        // The server stops when this process's end of its stdin closes, so it never outlives a killed parent.
+        start.ArgumentList.Add("--exit-with-stdin");
         start.ArgumentList.Add("--host");
         start.ArgumentList.Add("127.0.0.1");
         start.ArgumentList.Add("--port");

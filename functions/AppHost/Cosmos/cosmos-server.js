@@ -4,7 +4,7 @@
 // the SDK needs beyond it: 404 for missing items, the gateway query plan, partition-scoped queries,
 // an incremental change feed per container and, with --data, a journal so a restart keeps the data.
 //
-// Usage: node cosmos-server.js [--port 8081] [--host 127.0.0.1] [--data <folder>]
+// Usage: node cosmos-server.js [--port 8081] [--host 127.0.0.1] [--data <folder>] [--exit-with-stdin]
 "use strict";
 
 const fs = require("fs");
@@ -24,12 +24,13 @@ const Documents = load("account/documents");
 const routes = load("routes");
 const { SyntaxError: QuerySyntaxError } = require(require.resolve("@zeit/cosmosdb-query", { paths: [lib] }));
 
-const args = { port: 8081, host: "127.0.0.1", data: null };
+const args = { port: 8081, host: "127.0.0.1", data: null, exitWithStdin: false };
 for (let i = 2; i < process.argv.length; i += 1) {
   const key = process.argv[i];
   if (key === "--port") args.port = parseInt(process.argv[++i], 10);
   else if (key === "--host") args.host = process.argv[++i];
   else if (key === "--data") args.data = process.argv[++i];
+  else if (key === "--exit-with-stdin") args.exitWithStdin = true;
   else {
     console.error(`unknown argument ${key}`);
     process.exit(2);
@@ -489,6 +490,12 @@ const stop = () => {
 };
 process.on("SIGINT", stop);
 process.on("SIGTERM", stop);
+// A parent that holds our stdin open and dies without stopping us (a killed test host) must not leave us running.
+if (args.exitWithStdin) {
+  process.stdin.on("end", stop);
+  process.stdin.on("error", stop);
+  process.stdin.resume();
+}
 
 server.listen(args.port, args.host, () => {
   const { port } = server.address();

@@ -103,7 +103,7 @@ public sealed class CosmosHistoryFeed(
 
             return pending == 0;
         }
-        catch (Exception ex) when (ex is CosmosException or InvalidOperationException && !cancellationToken.IsCancellationRequested)
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {
             // Without an estimate the source stays behind (its age keeps growing) rather than claiming to be caught up.
             _logger.LogWarning("Cannot estimate the order history's pending changes from {Source}: {Error}", source.Service, ex.Message);

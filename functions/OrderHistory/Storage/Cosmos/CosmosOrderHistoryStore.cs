@@ -16,7 +16,8 @@ namespace Serverless.OrderHistory.Storage.Cosmos;
 /// inbox, so an event's effect and its dedupe are one write. Applying reads the document (404: a new
 /// order), lets the view apply what it has not seen, and replaces it with its ETag (or creates it); a
 /// 412 or 409 means someone else wrote first, so it reads again and retries. A customer's history is a
-/// cross-partition query on <c>customerId</c>.
+/// cross-partition query on <c>customerId</c>, put in order here (a customer's orders are few; the order
+/// is <see cref="OrderHistoryView.NewestFirst"/>, the same as SQLite's).
 /// </summary>
 public sealed class CosmosOrderHistoryStore(Container container) : IOrderHistoryStore
 {
