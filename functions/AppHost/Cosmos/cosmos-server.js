@@ -305,6 +305,8 @@ const changeFeed = (collection, req, res) => {
   res.setHeader("etag", `"${seen}"`);
   res.setHeader("x-ms-item-count", String(changes.length));
   res.setHeader("lsn", String(feed.lsn));
+  // The SDK's change feed estimator reads the container's latest LSN from the session token.
+  res.setHeader("x-ms-session-token", `0:-1#${feed.lsn}`);
   if (changes.length === 0) {
     res.statusCode = 304;
     return undefined;
