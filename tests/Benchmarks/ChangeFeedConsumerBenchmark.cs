@@ -47,7 +47,7 @@ internal sealed class ChangeFeedConsumerBenchmark : IBenchmark
         var pull = await MeasureAsync(pulled, saves, (handle, token) =>
         {
             var puller = new CosmosEventFeedPuller("bench", pulled, leases, handle);
-            using var stop = CancellationTokenSource.CreateLinkedTokenSource(token);
+            var stop = CancellationTokenSource.CreateLinkedTokenSource(token);
             var timer = Task.Run(async () =>
             {
                 using var tick = new PeriodicTimer(TimeSpan.FromSeconds(1));
@@ -60,6 +60,7 @@ internal sealed class ChangeFeedConsumerBenchmark : IBenchmark
             {
                 await stop.CancelAsync();
                 await timer.ContinueWith(_ => { }, TaskScheduler.Default);
+                stop.Dispose();
             });
         }, ct);
 

@@ -8,8 +8,14 @@ public class SystemFixture : IAsyncLifetime
     public AppHostProcess Host { get; private set; } = null!;
     public ShopClient Shop { get; private set; } = null!;
 
-    /// <summary>Settings the system is started with (environment variables, as a user would set them).</summary>
-    protected virtual IDictionary<string, string>? Settings => null;
+    /// <summary>
+    /// Settings the system is started with (environment variables, as a user would set them).
+    /// <c>E2E_STORAGE_PROVIDER=cosmos dotnet test tests/EndToEndTests</c> runs the whole suite on Cosmos DB.
+    /// </summary>
+    protected virtual IDictionary<string, string>? Settings =>
+        Environment.GetEnvironmentVariable("E2E_STORAGE_PROVIDER") is { Length: > 0 } provider
+            ? new Dictionary<string, string> { ["Storage__Provider"] = provider }
+            : null;
 
     public async Task InitializeAsync()
     {
