@@ -173,22 +173,34 @@ public sealed class LocalSystem : IAsyncDisposable
             return (new Dictionary<string, string?> { [StorageOptions.ProviderKey] = provider }, []);
         }
 
-        var serverOptions = configuration.GetSection("CosmosServer").Get<CosmosServerOptions>() ?? new CosmosServerOptions();
-        var server = await CosmosServerProcess.EnsureRunningAsync(serverOptions, repoRoot, dataDirectory, _logger, cancellationToken);
-        _started.Add(server);
-        var cosmos = new CosmosOptions { Endpoint = server.Options.Endpoint, Key = server.Options.Key };
+        // COSMOS_ENDPOINT (an emulator or a real account; COSMOS_KEY, else Entra ID) replaces the local server.
+        CosmosOptions cosmos;
+        var ports = Array.Empty<int>();
+        if (configuration["COSMOS_ENDPOINT"] is { Length: > 0 } endpoint)
+        {
+            cosmos = new CosmosOptions { Endpoint = endpoint, Key = configuration["COSMOS_KEY"] is { Length: > 0 } key ? key : null };
+        }
+        else
+        {
+            var serverOptions = configuration.GetSection("CosmosServer").Get<CosmosServerOptions>() ?? new CosmosServerOptions();
+            var server = await CosmosServerProcess.EnsureRunningAsync(serverOptions, repoRoot, dataDirectory, _logger, cancellationToken);
+            _started.Add(server);
+            cosmos = new CosmosOptions { Endpoint = server.Options.Endpoint, Key = server.Options.Key };
+            ports = [server.Options.Port];
+        }
+
         using (var client = CosmosClientFactory.Create(cosmos))
         {
             await CosmosLayout.EnsureCreatedAsync(client, cosmos, cancellationToken: cancellationToken);
         }
 
-        _logger.LogInformation("Storage: Cosmos DB (local server {Endpoint}), a database per service", cosmos.Endpoint);
+        _logger.LogInformation("Storage: Cosmos DB ({Endpoint}), a database per service", cosmos.Endpoint);
         return (new Dictionary<string, string?>
         {
             [StorageOptions.ProviderKey] = provider,
             ["Cosmos:Endpoint"] = cosmos.Endpoint,
             ["Cosmos:Key"] = cosmos.Key,
-        }, [server.Options.Port]);
+        }, ports);
     }
 
     public async ValueTask DisposeAsync()

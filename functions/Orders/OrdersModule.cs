@@ -2,7 +2,7 @@ using Microsoft.Azure.Cosmos;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
-using Serverless.BuildingBlocks.Data;
+using Serverless.BuildingBlocks.Storage.Sqlite;
 using Serverless.BuildingBlocks.Hosting;
 using Serverless.BuildingBlocks.Messaging;
 using Serverless.BuildingBlocks.Storage;

@@ -6,7 +6,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Serverless.AppHost;
 using Serverless.AppHost.Azurite;
-using Serverless.BuildingBlocks.Data;
+using Serverless.BuildingBlocks.Storage.Sqlite;
 using Serverless.BuildingBlocks.Messaging;
 using Serverless.BuildingBlocks.Messaging.Queues;
 

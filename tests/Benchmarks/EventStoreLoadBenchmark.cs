@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
-using Serverless.BuildingBlocks.Data;
+using Serverless.BuildingBlocks.Storage.Sqlite;
 using Serverless.Orders.Domain;
 using Serverless.Orders.Storage.Sqlite;
 using Serverless.Orders.Storage.Cosmos;

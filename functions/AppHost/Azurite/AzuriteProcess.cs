@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 
 namespace Serverless.AppHost.Azurite;
@@ -42,7 +41,7 @@ public sealed class AzuriteProcess : IAsyncDisposable
         if (!File.Exists(script))
         {
             logger.LogInformation("Installing Azurite with npm (first run only)...");
-            await RunAsync("npm", "ci --no-audit --no-fund --loglevel=error", repoRoot, cancellationToken);
+            await LocalProcesses.RunAsync("npm", "ci --no-audit --no-fund --loglevel=error", repoRoot, cancellationToken);
         }
 
         var location = Path.Combine(dataDirectory, "azurite");
@@ -99,54 +98,21 @@ public sealed class AzuriteProcess : IAsyncDisposable
     /// </summary>
     public async ValueTask DisposeAsync()
     {
-        if (_process is { HasExited: false })
-        {
-            if (!OperatingSystem.IsWindows())
-            {
-                _ = Interrupt(_process.Id, 2 /* SIGINT */);
-                await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(5)).ContinueWith(_ => { }, TaskScheduler.Default);
-            }
-
-            if (!_process.HasExited)
-            {
-                _process.Kill(entireProcessTree: true);
-                await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(5)).ContinueWith(_ => { }, TaskScheduler.Default);
-            }
-        }
-
+        await LocalProcesses.StopAsync(_process);
         _process?.Dispose();
         _process = null;
     }
-
-    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
-    private static extern int Interrupt(int pid, int signal);
 
     private static async Task<bool> AllListening(int[] ports)
     {
         foreach (var port in ports)
         {
-            using var client = new TcpClient();
-            try
-            {
-                await client.ConnectAsync("127.0.0.1", port).WaitAsync(TimeSpan.FromMilliseconds(500));
-            }
-            catch (Exception ex) when (ex is SocketException or TimeoutException)
+            if (!await LocalProcesses.IsListeningAsync(port))
             {
                 return false;
             }
         }
 
         return true;
-    }
-
-    private static async Task RunAsync(string file, string arguments, string workingDirectory, CancellationToken cancellationToken)
-    {
-        using var process = Process.Start(new ProcessStartInfo(file, arguments) { WorkingDirectory = workingDirectory, UseShellExecute = false })
-            ?? throw new InvalidOperationException($"{file} did not start.");
-        await process.WaitForExitAsync(cancellationToken);
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"'{file} {arguments}' failed with exit code {process.ExitCode}.");
-        }
     }
 }

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 
 namespace Serverless.AppHost.Cosmos;
@@ -44,7 +43,7 @@ public sealed class CosmosServerProcess : IAsyncDisposable
     public static async Task<CosmosServerProcess> EnsureRunningAsync(CosmosServerOptions options, string repoRoot, string? dataDirectory, ILogger logger, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
-        if (options.Port != 0 && await IsListening(options.Port))
+        if (options.Port != 0 && await LocalProcesses.IsListeningAsync(options.Port))
         {
             logger.LogInformation("Cosmos DB server already running on port {Port}: using it", options.Port);
             return new CosmosServerProcess(null, options);
@@ -53,7 +52,7 @@ public sealed class CosmosServerProcess : IAsyncDisposable
         if (!File.Exists(Path.Combine(repoRoot, "node_modules", "@vercel", "cosmosdb-server", "lib", "index.js")))
         {
             logger.LogInformation("Installing the local Cosmos DB server with npm (first run only)...");
-            await RunAsync("npm", "ci --no-audit --no-fund --loglevel=error", repoRoot, cancellationToken);
+            await LocalProcesses.RunAsync("npm", "ci --no-audit --no-fund --loglevel=error", repoRoot, cancellationToken);
         }
 
         var start = new ProcessStartInfo("node")
@@ -127,50 +126,8 @@ public sealed class CosmosServerProcess : IAsyncDisposable
     /// <summary>Stops the server gracefully first (SIGINT: it flushes its journal), then for good after a few seconds.</summary>
     public async ValueTask DisposeAsync()
     {
-        if (_process is { HasExited: false })
-        {
-            if (!OperatingSystem.IsWindows())
-            {
-                _ = Interrupt(_process.Id, 2 /* SIGINT */);
-                await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(5)).ContinueWith(_ => { }, TaskScheduler.Default);
-            }
-
-            if (!_process.HasExited)
-            {
-                _process.Kill(entireProcessTree: true);
-                await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(5)).ContinueWith(_ => { }, TaskScheduler.Default);
-            }
-        }
-
+        await LocalProcesses.StopAsync(_process);
         _process?.Dispose();
         _process = null;
-    }
-
-    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
-    private static extern int Interrupt(int pid, int signal);
-
-    private static async Task<bool> IsListening(int port)
-    {
-        using var client = new TcpClient();
-        try
-        {
-            await client.ConnectAsync("127.0.0.1", port).WaitAsync(TimeSpan.FromMilliseconds(500));
-            return true;
-        }
-        catch (Exception ex) when (ex is SocketException or TimeoutException)
-        {
-            return false;
-        }
-    }
-
-    private static async Task RunAsync(string file, string arguments, string workingDirectory, CancellationToken cancellationToken)
-    {
-        using var process = Process.Start(new ProcessStartInfo(file, arguments) { WorkingDirectory = workingDirectory, UseShellExecute = false })
-            ?? throw new InvalidOperationException($"{file} did not start.");
-        await process.WaitForExitAsync(cancellationToken);
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"'{file} {arguments}' failed with exit code {process.ExitCode}.");
-        }
     }
 }

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Serverless.BuildingBlocks.Auth;
 using Serverless.BuildingBlocks.Http;
+using Serverless.BuildingBlocks.Storage.Sqlite;
 
 namespace Serverless.BuildingBlocks.Messaging;
 

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Serverless.BuildingBlocks.Messaging.Queues;
 using Serverless.BuildingBlocks.Messaging.ServiceBus;
+using Serverless.BuildingBlocks.Storage.Sqlite;
 
 namespace Serverless.BuildingBlocks.Messaging;
 

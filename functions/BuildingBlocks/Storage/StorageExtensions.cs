@@ -5,11 +5,10 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Serverless.BuildingBlocks.Data;
+using Serverless.BuildingBlocks.Storage.Sqlite;
 using Serverless.BuildingBlocks.Hosting;
 using Serverless.BuildingBlocks.Messaging;
 using Serverless.BuildingBlocks.Storage.Cosmos;
-using Serverless.BuildingBlocks.Storage.Sqlite;
 
 namespace Serverless.BuildingBlocks.Storage;
 

@@ -7,6 +7,7 @@ using Serverless.BuildingBlocks.Auth;
 using Serverless.BuildingBlocks.Http;
 using Serverless.BuildingBlocks.Messaging;
 using Serverless.BuildingBlocks.Storage;
+using Serverless.BuildingBlocks.Storage.Sqlite;
 
 namespace Serverless.Shipping.Publishing;
 

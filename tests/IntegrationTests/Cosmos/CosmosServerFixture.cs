@@ -16,14 +16,28 @@ public sealed class CosmosServerFixture : IAsyncLifetime
     private CosmosServerProcess? _server;
     private CosmosClient? _client;
 
-    public CosmosServerOptions Options => _server?.Options ?? throw new InvalidOperationException("The fixture is not initialized.");
+    /// <summary>The account every test in the collection talks to: the local server, or the one <c>COSMOS_ENDPOINT</c> names.</summary>
+    public CosmosOptions Account { get; private set; } = new();
+
+    /// <summary>True when <c>COSMOS_ENDPOINT</c> (a real account or an emulator; key in <c>COSMOS_KEY</c>, else Entra ID) replaces the local server.</summary>
+    public static bool UsesConfiguredAccount => !string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable("COSMOS_ENDPOINT"));
 
     public CosmosClient Client => _client ?? throw new InvalidOperationException("The fixture is not initialized.");
 
     public async Task InitializeAsync()
     {
-        _server = await StartServerAsync(dataDirectory: null);
-        _client = NewClient(_server.Options);
+        if (UsesConfiguredAccount)
+        {
+            var key = Environment.GetEnvironmentVariable("COSMOS_KEY");
+            Account = new CosmosOptions { Endpoint = Environment.GetEnvironmentVariable("COSMOS_ENDPOINT"), Key = string.IsNullOrWhiteSpace(key) ? null : key };
+        }
+        else
+        {
+            _server = await StartServerAsync(dataDirectory: null);
+            Account = new CosmosOptions { Endpoint = _server.Options.Endpoint, Key = _server.Options.Key };
+        }
+
+        _client = CosmosClientFactory.Create(Account);
         // The first request loads the account and its caches: pay that here, not in the first test.
         _ = await _client.ReadAccountAsync();
     }

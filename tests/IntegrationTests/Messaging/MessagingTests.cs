@@ -4,7 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
-using Serverless.BuildingBlocks.Data;
+using Serverless.BuildingBlocks.Storage.Sqlite;
 using Serverless.BuildingBlocks.Messaging;
 using Serverless.BuildingBlocks.Messaging.Queues;
 

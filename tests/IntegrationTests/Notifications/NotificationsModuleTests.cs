@@ -35,8 +35,8 @@ public sealed class NotificationsModuleTests(CosmosServerFixture cosmos) : IDisp
         using var services = Build(new()
         {
             [StorageOptions.ProviderKey] = "cosmos",
-            ["Cosmos:Endpoint"] = cosmos.Options.Endpoint,
-            ["Cosmos:Key"] = cosmos.Options.Key,
+            ["Cosmos:Endpoint"] = cosmos.Account.Endpoint,
+            ["Cosmos:Key"] = cosmos.Account.Key,
             ["Cosmos:DatabasePrefix"] = prefix,
         });
 

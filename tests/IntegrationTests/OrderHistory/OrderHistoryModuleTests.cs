@@ -40,7 +40,7 @@ public sealed class OrderHistoryModuleTests(CosmosServerFixture cosmos) : IDispo
     {
         // Given the app configured for Cosmos, its layout created under a prefix of the test's own
         var prefix = "t" + Guid.NewGuid().ToString("N")[..8] + "-";
-        var options = new CosmosOptions { Endpoint = cosmos.Options.Endpoint, Key = cosmos.Options.Key, DatabasePrefix = prefix };
+        var options = new CosmosOptions { Endpoint = cosmos.Account.Endpoint, Key = cosmos.Account.Key, DatabasePrefix = prefix };
         await CosmosLayout.EnsureCreatedAsync(cosmos.Client, options, ["orders", "payments", "shipping", OrderHistoryModule.Name]);
         using var services = Build(new()
         {

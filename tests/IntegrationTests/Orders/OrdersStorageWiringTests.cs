@@ -1,7 +1,7 @@
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Serverless.BuildingBlocks.Data;
+using Serverless.BuildingBlocks.Storage.Sqlite;
 using Serverless.BuildingBlocks.Storage.Cosmos;
 using Serverless.IntegrationTests.Cosmos;
 using Serverless.Orders;
@@ -21,7 +21,7 @@ public sealed class OrdersStorageWiringTests(CosmosServerFixture cosmos)
     public async Task CosmosProvider_StoresOrdersInTheOrdersContainer_OfTheServicesDatabase()
     {
         // Given the orders service configured for Cosmos, with its database laid out as in Azure
-        var options = new CosmosOptions { Endpoint = cosmos.Options.Endpoint, Key = cosmos.Options.Key, DatabasePrefix = $"wiring-{Guid.NewGuid():N}-" };
+        var options = new CosmosOptions { Endpoint = cosmos.Account.Endpoint, Key = cosmos.Account.Key, DatabasePrefix = $"wiring-{Guid.NewGuid():N}-" };
         await CosmosLayout.EnsureCreatedAsync(cosmos.Client, options, [OrdersModule.Service]);
         await using var provider = Build(new()
         {

@@ -1,9 +1,8 @@
 using Dapper;
 using Microsoft.Data.Sqlite;
-using Serverless.BuildingBlocks.Data;
+using Serverless.BuildingBlocks.Storage.Sqlite;
 using Serverless.BuildingBlocks.Messaging;
 using Serverless.BuildingBlocks.Storage;
-using Serverless.BuildingBlocks.Storage.Sqlite;
 
 namespace Serverless.IntegrationTests.Storage;
 

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using Dapper;
-using Serverless.BuildingBlocks.Data;
+using Serverless.BuildingBlocks.Storage.Sqlite;
 using Serverless.BuildingBlocks.Messaging;
 
 namespace Serverless.BuildingBlocks.Storage.Sqlite;

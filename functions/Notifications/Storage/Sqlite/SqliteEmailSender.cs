@@ -1,6 +1,6 @@
 using System.Globalization;
 using Dapper;
-using Serverless.BuildingBlocks.Data;
+using Serverless.BuildingBlocks.Storage.Sqlite;
 using Serverless.Notifications.Sending;
 
 namespace Serverless.Notifications.Storage.Sqlite;

@@ -1,6 +1,6 @@
 using System.Globalization;
 using Dapper;
-using Serverless.BuildingBlocks.Data;
+using Serverless.BuildingBlocks.Storage.Sqlite;
 using Serverless.BuildingBlocks.Messaging;
 using Serverless.BuildingBlocks.Storage;
 using Serverless.Notifications.Sending;

@@ -1,7 +1,7 @@
 using System.Globalization;
 using Dapper;
 using Microsoft.Data.Sqlite;
-using Serverless.BuildingBlocks.Data;
+using Serverless.BuildingBlocks.Storage.Sqlite;
 using Serverless.BuildingBlocks.Messaging;
 using Serverless.BuildingBlocks.Storage;
 using Serverless.OrderHistory.Projecting;

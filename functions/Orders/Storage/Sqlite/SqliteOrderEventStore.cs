@@ -4,7 +4,7 @@ using System.Text.Json;
 using Dapper;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
-using Serverless.BuildingBlocks.Data;
+using Serverless.BuildingBlocks.Storage.Sqlite;
 using Serverless.BuildingBlocks.Messaging;
 using Serverless.BuildingBlocks.Storage;
 using Serverless.Orders.Domain;

@@ -1,8 +1,7 @@
 using Microsoft.Data.Sqlite;
-using Serverless.BuildingBlocks.Data;
+using Serverless.BuildingBlocks.Storage.Sqlite;
 using Serverless.BuildingBlocks.Messaging;
 using Serverless.BuildingBlocks.Storage;
-using Serverless.BuildingBlocks.Storage.Sqlite;
 using Serverless.Payments;
 
 namespace Serverless.IntegrationTests.Payments.Charging;

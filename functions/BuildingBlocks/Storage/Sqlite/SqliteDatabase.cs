@@ -1,7 +1,7 @@
 using Dapper;
 using Microsoft.Data.Sqlite;
 
-namespace Serverless.BuildingBlocks.Data;
+namespace Serverless.BuildingBlocks.Storage.Sqlite;
 
 /// <summary>
 /// One SQLite file per service (database per service, local mode). WAL journaling keeps every

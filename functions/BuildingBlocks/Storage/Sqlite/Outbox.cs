@@ -1,7 +1,8 @@
 using Dapper;
 using Microsoft.Data.Sqlite;
+using Serverless.BuildingBlocks.Messaging;
 
-namespace Serverless.BuildingBlocks.Messaging;
+namespace Serverless.BuildingBlocks.Storage.Sqlite;
 
 /// <summary>A change as the feed hands it out: its position in the store's feed and the event.</summary>
 public sealed record FeedEntry(long Position, IntegrationEvent Event);

@@ -2,10 +2,11 @@ using Dapper;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Serverless.BuildingBlocks.Data;
+using Serverless.BuildingBlocks.Storage.Sqlite;
 using Serverless.BuildingBlocks.Hosting;
+using Serverless.BuildingBlocks.Messaging;
 
-namespace Serverless.BuildingBlocks.Messaging;
+namespace Serverless.BuildingBlocks.Storage.Sqlite;
 
 /// <summary>
 /// A store's ordered change feed with durable per-consumer checkpoints, like the Cosmos change feed

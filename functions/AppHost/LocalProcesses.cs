@@ -1,0 +1,62 @@
+using System.Diagnostics;
+using System.Net.Sockets;
+
+namespace Serverless.AppHost;
+
+/// <summary>What the AppHost's local servers (Azurite, the Cosmos DB server) share: npm setup, a port probe, a graceful stop.</summary>
+internal static class LocalProcesses
+{
+    /// <summary>Whether something accepts connections on the loopback <paramref name="port"/> (within half a second).</summary>
+    public static async Task<bool> IsListeningAsync(int port)
+    {
+        using var client = new TcpClient();
+        try
+        {
+            await client.ConnectAsync("127.0.0.1", port).WaitAsync(TimeSpan.FromMilliseconds(500));
+            return true;
+        }
+        catch (Exception ex) when (ex is SocketException or TimeoutException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// SIGINT first, so the server saves what it keeps in memory (Azurite's metadata, the Cosmos
+    /// server's journal), then a kill of its whole tree after a few seconds.
+    /// </summary>
+    public static async Task StopAsync(Process? process)
+    {
+        if (process is not { HasExited: false })
+        {
+            return;
+        }
+
+        if (!OperatingSystem.IsWindows())
+        {
+            _ = Interrupt(process.Id, 2 /* SIGINT */);
+            await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(5)).ContinueWith(_ => { }, TaskScheduler.Default);
+        }
+
+        if (!process.HasExited)
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(5)).ContinueWith(_ => { }, TaskScheduler.Default);
+        }
+    }
+
+    /// <summary>Runs a setup command (such as <c>npm ci</c>) to completion; throws on a non-zero exit.</summary>
+    public static async Task RunAsync(string file, string arguments, string workingDirectory, CancellationToken cancellationToken)
+    {
+        using var process = Process.Start(new ProcessStartInfo(file, arguments) { WorkingDirectory = workingDirectory, UseShellExecute = false })
+            ?? throw new InvalidOperationException($"{file} did not start.");
+        await process.WaitForExitAsync(cancellationToken);
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"'{file} {arguments}' failed with exit code {process.ExitCode}.");
+        }
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int Interrupt(int pid, int signal);
+}
