@@ -22,6 +22,13 @@ const Databases = load("account/databases");
 const Collections = load("account/collections");
 const Documents = load("account/documents");
 const routes = load("routes");
+
+// Resource ids are base64 with '/' written as '-', as Cosmos DB writes them. The package writes '/',
+// so once a counter reaches such a value (the 64th database, say) the rid-addressed paths the SDK
+// builds (…/colls/<rid>/pkranges) no longer route and every request on that container fails.
+const ResourceId = load("account/resource-id");
+ResourceId.toBase64String = buffer => buffer.toString("base64").replace(/\//g, "-");
+ResourceId.fromBase64String = s => Buffer.from(s.replace(/-/g, "/"), "base64");
 const { SyntaxError: QuerySyntaxError } = require(require.resolve("@zeit/cosmosdb-query", { paths: [lib] }));
 
 const args = { port: 8081, host: "127.0.0.1", data: null, exitWithStdin: false };

@@ -15,6 +15,36 @@ public sealed class LocalCosmosServerTests(CosmosServerFixture cosmos, ITestOutp
     public sealed record Doc(string Id, string Pk, int Version, string? Name = null);
 
     [Fact]
+    public async Task The64thDatabaseAndBeyond_StayAddressable_ResourceIdsNeverHoldASlash()
+    {
+        // Given a server of its own, so its resource id counters start at zero
+        await using var server = await CosmosServerFixture.StartServerAsync(dataDirectory: null);
+        using var client = CosmosServerFixture.NewClient(server.Options);
+
+        // When 70 databases (with a container each) are created — the 64th's rid is where base64 would hold a '/'
+        for (var i = 1; i <= 70; i++)
+        {
+            var container = await CosmosServerFixture.CreateContainerAsync(client, "/pk");
+            if (i < 60)
+            {
+                continue;
+            }
+
+            // Then each stays usable, by point reads and by queries (which resolve the container's rid and ranges)
+            await container.CreateItemAsync(new { id = "a", pk = "p", n = i }, new PartitionKey("p"));
+            var found = container.GetItemQueryIterator<System.Text.Json.JsonElement>(new QueryDefinition("SELECT VALUE c.n FROM c WHERE c.pk = 'p'"),
+                requestOptions: new QueryRequestOptions { PartitionKey = new PartitionKey("p") });
+            var values = new List<int>();
+            while (found.HasMoreResults)
+            {
+                values.AddRange((await found.ReadNextAsync()).Select(v => v.GetInt32()));
+            }
+
+            Assert.Equal([i], values);
+        }
+    }
+
+    [Fact]
     public async Task Replace_with_a_stale_etag_fails_with_412_and_with_the_current_one_succeeds()
     {
         var container = await cosmos.CreateContainerAsync("/pk");
