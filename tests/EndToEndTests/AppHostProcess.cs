@@ -26,10 +26,18 @@ public sealed class AppHostProcess : IAsyncDisposable
     public int PaymentsPort => int.Parse(_environment["LocalHost__Ports__payments"], System.Globalization.CultureInfo.InvariantCulture);
     public Uri Gateway { get; }
 
-    /// <summary>The local Cosmos DB server's endpoint (Cosmos mode) and the emulator's public development key.</summary>
-    public string CosmosEndpoint => $"http://127.0.0.1:{_environment["CosmosServer__Port"]}/";
+    /// <summary>The storage mode it runs in: <c>sqlite</c> or <c>cosmos</c>.</summary>
+    public string Storage => _environment.TryGetValue("Storage__Provider", out var provider) ? provider : "sqlite";
 
-    public const string CosmosKey = "C2y6yDjf5/R+ob0N8A7Cgv30VRDJIWEHLM+4QDU5DE2nQ9nDuVTqobD4b8mGGyPMbIZnqyMsEcaGQy67XIw/Jw==";
+    /// <summary>Cosmos mode: the account the AppHost uses — COSMOS_ENDPOINT when set, else the local server it started.</summary>
+    public string CosmosEndpoint => Environment.GetEnvironmentVariable("COSMOS_ENDPOINT") is { Length: > 0 } endpoint
+        ? endpoint
+        : $"http://127.0.0.1:{_environment["CosmosServer__Port"]}/";
+
+    /// <summary>COSMOS_KEY with COSMOS_ENDPOINT, else the local server's key: the emulator's public development key (not a secret).</summary>
+    public string CosmosKey => Environment.GetEnvironmentVariable("COSMOS_ENDPOINT") is { Length: > 0 }
+        ? Environment.GetEnvironmentVariable("COSMOS_KEY") ?? ""
+        : "C2y6yDjf5/R+ob0N8A7Cgv30VRDJIWEHLM+4QDU5DE2nQ9nDuVTqobD4b8mGGyPMbIZnqyMsEcaGQy67XIw/Jw==";
     public string LogFile => Path.Combine(DataDirectory, "apphost.log");
 
     public static async Task<AppHostProcess> StartAsync(IDictionary<string, string>? settings = null)

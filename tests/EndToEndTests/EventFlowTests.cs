@@ -10,12 +10,25 @@ public sealed class EventFlowTests(SystemFixture system) : EventFlowScenarios(sy
 
 /// <summary>The same scenarios with every store on Cosmos DB (the local Cosmos server): <c>Storage:Provider=cosmos</c>.</summary>
 [Collection("system-cosmos")]
-public sealed class CosmosEventFlowTests(CosmosSystemFixture system) : EventFlowScenarios(system)
+public sealed class CosmosEventFlowTests(CosmosSystemFixture system) : EventFlowScenarios(system);
+
+public abstract class EventFlowScenarios(SystemFixture system)
 {
-    /// <summary>Cosmos mode has no HTTP feed: the envelopes are read where the relay reads them, from the orders container's commit documents.</summary>
-    protected override async Task<IReadOnlyList<JsonElement>> OrderEventEnvelopesAsync(string orderId)
+    private readonly ShopClient _shop = system.Shop;
+
+    /// <summary>
+    /// The integration events saved for an order, oldest first, where the relay and the history read them: the
+    /// orders service's HTTP feed (SQLite mode), or the orders container's commit documents (Cosmos mode serves no HTTP feed).
+    /// </summary>
+    private async Task<IReadOnlyList<JsonElement>> OrderEventEnvelopesAsync(string orderId)
     {
-        using var client = new Microsoft.Azure.Cosmos.CosmosClient(system.Host.CosmosEndpoint, AppHostProcess.CosmosKey,
+        if (system.Host.Storage != "cosmos")
+        {
+            return (await Json("api/orders/feed?after=0&max=1000", "admin")).EnumerateArray()
+                .Select(e => e.GetProperty("event")).Where(e => e.GetProperty("subject").GetString() == orderId).ToList();
+        }
+
+        using var client = new Microsoft.Azure.Cosmos.CosmosClient(system.Host.CosmosEndpoint, system.Host.CosmosKey,
             new Microsoft.Azure.Cosmos.CosmosClientOptions { ConnectionMode = Microsoft.Azure.Cosmos.ConnectionMode.Gateway, LimitToEndpoint = true });
         var query = new Microsoft.Azure.Cosmos.QueryDefinition("SELECT c.events FROM c WHERE c.streamId = @id ORDER BY c.fromVersion").WithParameter("@id", orderId);
         using var iterator = client.GetContainer("orders", "orders").GetItemQueryStreamIterator(query,
@@ -30,16 +43,6 @@ public sealed class CosmosEventFlowTests(CosmosSystemFixture system) : EventFlow
 
         return envelopes;
     }
-}
-
-public abstract class EventFlowScenarios(SystemFixture system)
-{
-    private readonly ShopClient _shop = system.Shop;
-
-    /// <summary>The integration events saved for an order, oldest first, as the relay and the history read them (SQLite mode: the orders service's HTTP feed).</summary>
-    protected virtual async Task<IReadOnlyList<JsonElement>> OrderEventEnvelopesAsync(string orderId) =>
-        (await Json("api/orders/feed?after=0&max=1000", "admin")).EnumerateArray()
-            .Select(e => e.GetProperty("event")).Where(e => e.GetProperty("subject").GetString() == orderId).ToList();
 
     [Fact]
     public async Task ConfirmedOrder_AppearsInHistoryWithItsTimeline_AndNotifiesReceivedAndConfirmed_Once()
