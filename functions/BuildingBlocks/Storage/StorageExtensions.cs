@@ -67,7 +67,7 @@ public static class StorageExtensions
             return services.AddOutboxRelay(configuration);
         }
 
-        if (string.IsNullOrEmpty(configuration["Bus:ConnectionString"]) && string.IsNullOrEmpty(configuration["Bus:FullyQualifiedNamespace"]))
+        if (!BusOptions.From(configuration).IsConfigured)
         {
             return services;
         }
