@@ -21,11 +21,7 @@ namespace Serverless.AppHost;
 public sealed class LocalSystem : IAsyncDisposable
 {
     /// <summary>Every span that ends in this process, per trace, for <c>GET /ops/traces/{traceId}</c>.</summary>
-    /// <remarks>The Durable Task SDK's orchestration and activity spans belong to the saga (orders is the one app with orchestrations).</remarks>
-    public static readonly Telemetry.SpanStore Recorded = new(span =>
-        span.Source.Name.StartsWith("Microsoft.DurableTask", StringComparison.Ordinal) && !span.DisplayName.StartsWith("create_", StringComparison.Ordinal)
-            ? Serverless.Orders.Saga.SagaActivities.Service
-            : null);
+    public static readonly Telemetry.SpanStore Recorded = new(Telemetry.SpanOwners.UntaggedComponent);
 
     /// <summary>
     /// Records every span in-process, so ASP.NET Core, HttpClient, YARP and the messaging code create

@@ -11,6 +11,7 @@ public static class IdentityModule
     /// <summary>Everything the identity service registers, whichever host runs it.</summary>
     public static IServiceCollection AddIdentityService(this IServiceCollection services, IConfiguration configuration)
     {
+        AzureSettings.ThrowIfIncomplete("identity", configuration); // in Azure mode: every setting it needs, or no start
         services.AddServiceDefaults(configuration);
         services.AddOptions<IdentityOptions>().Bind(configuration.GetSection(IdentityOptions.Section));
         services.AddSingleton(_ => SigningKeyStore.LoadOrCreate(ServiceDefaults.SqlitePath(configuration, "identity")));

@@ -13,6 +13,7 @@ public static class InventoryModule
     /// <summary>Everything the inventory service registers, whichever host runs it.</summary>
     public static IServiceCollection AddInventory(this IServiceCollection services, IConfiguration configuration)
     {
+        AzureSettings.ThrowIfIncomplete("inventory", configuration); // in Azure mode: every setting it needs, or no start
         services.AddServiceDefaults(configuration);
         services.AddServiceStorage(configuration, "inventory")
             .AddAggregateStore<StockItem>(configuration, "inventory", "stock")

@@ -19,6 +19,7 @@ public static class NotificationsModule
     /// <summary>Tells customers about their orders, exactly once per type and order, from Orders' events.</summary>
     public static IServiceCollection AddNotifications(this IServiceCollection services, IConfiguration configuration)
     {
+        AzureSettings.ThrowIfIncomplete(Name, configuration); // in Azure mode: every setting it needs, or no start
         services.AddServiceDefaults(configuration);
         services.AddMessaging(configuration);
         services.AddServiceStorage(configuration, Name, SqliteNotificationStore.Schema);

@@ -20,6 +20,7 @@ public static class OrderHistoryModule
     /// </summary>
     public static IServiceCollection AddOrderHistory(this IServiceCollection services, IConfiguration configuration)
     {
+        AzureSettings.ThrowIfIncomplete(Name, configuration); // in Azure mode: every setting it needs, or no start
         services.AddServiceDefaults(configuration);
         services.AddMessaging(configuration);
         services.AddServiceStorage(configuration, Name, SqliteOrderHistoryStore.Schema);

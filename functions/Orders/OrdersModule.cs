@@ -36,6 +36,7 @@ public static class OrdersModule
     /// <summary>Everything the orders service registers, whichever host runs it.</summary>
     public static IServiceCollection AddOrders(this IServiceCollection services, IConfiguration configuration)
     {
+        AzureSettings.ThrowIfIncomplete(Service, configuration); // in Azure mode: every setting it needs, or no start
         services.AddServiceDefaults(configuration);
         services.AddMessaging(configuration);
         services.AddOptions<SagaOptions>().Bind(configuration.GetSection(SagaOptions.Section));

@@ -15,6 +15,7 @@ public static class PaymentsModule
     /// <summary>Everything the payments service registers, whichever host runs it.</summary>
     public static IServiceCollection AddPayments(this IServiceCollection services, IConfiguration configuration)
     {
+        AzureSettings.ThrowIfIncomplete(Service, configuration); // in Azure mode: every setting it needs, or no start
         services.AddServiceDefaults(configuration);
         services.AddMessaging(configuration);
         services.AddServiceStorage(configuration, Service);

@@ -14,6 +14,7 @@ public static class ShippingModule
     /// <summary>Everything the shipping service registers, whichever host runs it.</summary>
     public static IServiceCollection AddShipping(this IServiceCollection services, IConfiguration configuration)
     {
+        AzureSettings.ThrowIfIncomplete(Service, configuration); // in Azure mode: every setting it needs, or no start
         services.AddServiceDefaults(configuration);
         services.AddMessaging(configuration);
         services.AddServiceStorage(configuration, Service);

@@ -20,6 +20,7 @@ public static class WebBffModule
     /// </summary>
     public static IServiceCollection AddWebBff(this IServiceCollection services, IConfiguration configuration)
     {
+        AzureSettings.ThrowIfIncomplete("web-bff", configuration); // in Azure mode: every setting it needs, or no start
         services.AddServiceDefaults(configuration);
         var circuits = new Circuits();
         services.AddSingleton(circuits);

@@ -83,6 +83,8 @@ public static partial class GatewayApp
         builder.Services.AddSingleton<GatewayMetrics>();
         builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(GatewayMetrics.MeterName)
             .AddPrometheusExporter(prometheus => prometheus.ScrapeResponseCacheDurationMilliseconds = 0));
+        // Stands in for API Management, whose requests Application Insights shows in Azure: opt-in here, like the apps.
+        builder.Services.AddApplicationInsights(configuration, "gateway", owns: span => SpanOwners.AppOf(span) == "gateway");
 
         var options = configuration.GetSection(GatewayOptions.Section).Get<GatewayOptions>() ?? new GatewayOptions();
         builder.Services.AddRateLimiter(r =>

@@ -9,8 +9,10 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask.Client;
 using Serverless.AppHost.Durable;
+using Serverless.AppHost.Telemetry;
 using Serverless.BuildingBlocks.Hosting;
 using Serverless.BuildingBlocks.Http;
+using Serverless.BuildingBlocks.Telemetry;
 
 namespace Serverless.AppHost.LocalFunctions;
 
@@ -46,6 +48,8 @@ public static class FunctionAppHost
 
         builder.Services.AddSingleton(faults);
         definition.Register(builder.Services, builder.Configuration);
+        // Opt-in locally (APPLICATIONINSIGHTS_CONNECTION_STRING): each app exports its own spans under its own role, as in Azure.
+        builder.Services.AddApplicationInsights(builder.Configuration, definition.Name, owns: span => SpanOwners.AppOf(span) == definition.Name);
 
         var usesDurable = catalog.Orchestrators.Count > 0 || catalog.Activities.Count > 0 ||
             definition.Assembly.GetTypes().SelectMany(t => t.GetMethods()).SelectMany(m => m.GetParameters()).Any(p => p.GetCustomAttribute<DurableClientAttribute>() is not null);
@@ -67,7 +71,7 @@ public static class FunctionAppHost
         var app = builder.Build();
         app.Use((context, next) =>
         {
-            Serverless.BuildingBlocks.Telemetry.Tracing.MarkService(definition.Name);
+            Tracing.MarkService(definition.Name);
             return next(context);
         });
         app.Use(ProblemOnUnhandledException);

@@ -4,8 +4,9 @@ namespace Serverless.BuildingBlocks.Hosting;
 
 /// <summary>
 /// The settings each Function App reads when it runs in Azure (<c>Hosting:Target</c> = <c>azure</c>, set by the
-/// Bicep). One table for two readers: the start-up check that fails fast naming a missing setting, and the infra
-/// test that proves the Bicep provides every one of them (app settings, App Configuration keys or Key Vault references).
+/// Bicep). One table for two readers: the start-up check that fails fast naming a missing setting
+/// (<see cref="ThrowIfIncomplete"/>, first line of every app's module), and the infra test that proves the Bicep
+/// provides every one of them (app settings, App Configuration keys or Key Vault references).
 /// </summary>
 public static class AzureSettings
 {
@@ -44,6 +45,7 @@ public static class AzureSettings
             TargetKey,
             "AZURE_CLIENT_ID",
             "APPLICATIONINSIGHTS_CONNECTION_STRING",
+            "APPLICATIONINSIGHTS_AUTHENTICATION_STRING",
             "AppConfiguration:Endpoint",
             "AppConfiguration:Label",
             "AppConfiguration:SentinelKey",
@@ -74,4 +76,40 @@ public static class AzureSettings
 
         return keys;
     }
+
+    /// <summary>
+    /// The keys of <paramref name="app"/> that <paramref name="configuration"/> lacks: not set, empty, or a Key Vault
+    /// reference the platform could not resolve (App Service leaves <c>@Microsoft.KeyVault(...)</c> as the value then).
+    /// </summary>
+    public static IReadOnlyList<string> Missing(string app, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        return [.. RequiredFor(app).Where(key => configuration[key] is not { } value || string.IsNullOrWhiteSpace(value) || IsUnresolvedKeyVaultReference(value))];
+    }
+
+    /// <summary>
+    /// In Azure mode, refuses to start <paramref name="app"/> without every setting it needs, naming all the missing
+    /// ones in one message; a service that half works (a bus silently off, a saga that cannot get a token) is worse
+    /// than one that does not start. Locally (any other <c>Hosting:Target</c>) it does nothing.
+    /// </summary>
+    public static void ThrowIfIncomplete(string app, IConfiguration configuration)
+    {
+        if (!IsAzure(configuration))
+        {
+            return;
+        }
+
+        var missing = Missing(app, configuration);
+        if (missing.Count > 0)
+        {
+            throw new InvalidOperationException(MissingMessage(app, missing));
+        }
+    }
+
+    public static string MissingMessage(string app, IReadOnlyList<string> missing) =>
+        $"{app} cannot start in Azure: missing {string.Join(", ", missing)} — set them as app settings or App Configuration keys " +
+        "(a Key Vault reference counts as missing until the app's identity can read the secret).";
+
+    private static bool IsUnresolvedKeyVaultReference(string value) =>
+        value.TrimStart().StartsWith("@Microsoft.KeyVault(", StringComparison.OrdinalIgnoreCase);
 }

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Configuration;
+using Serverless.BuildingBlocks.Hosting;
 
 namespace Serverless.BuildingBlocks.Messaging;
 
@@ -41,6 +42,22 @@ public sealed record BusOptions(BusProvider Provider, string? ConnectionString, 
         }
 
         return new BusOptions(provider, connection, provider == BusProvider.ServiceBus ? ns : null);
+    }
+
+    /// <summary>
+    /// Whether <paramref name="user"/> (an outbox relay, a subscription) gets a bus. Locally, without one it simply
+    /// waits (the outbox accumulates); in Azure mode (<c>Hosting:Target=azure</c>) a missing bus is an error, never a silent None.
+    /// </summary>
+    public static bool IsAvailableFor(IConfiguration configuration, string user)
+    {
+        if (From(configuration).IsConfigured)
+        {
+            return true;
+        }
+
+        return AzureSettings.IsAzure(configuration)
+            ? throw new InvalidOperationException($"{user} needs a bus in Azure: set Bus:Provider=servicebus and Bus:FullyQualifiedNamespace (managed identity).")
+            : false;
     }
 
     public static bool IsServiceBusConnectionString(string? value) =>

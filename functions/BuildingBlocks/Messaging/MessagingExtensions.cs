@@ -13,8 +13,8 @@ public static class MessagingExtensions
 {
     /// <summary>
     /// The change feed and the bus chosen by <see cref="BusOptions"/> (locally: Azurite queues from
-    /// <c>Bus:ConnectionString</c>). Without a bus configured the service still runs; its outbox simply
-    /// accumulates until a bus is there.
+    /// <c>Bus:ConnectionString</c>). Without a bus configured the service still runs locally; its outbox simply
+    /// accumulates until a bus is there. In Azure mode a relay or subscription without a bus fails the start.
     /// </summary>
     public static IServiceCollection AddMessaging(this IServiceCollection services, IConfiguration configuration)
     {
@@ -41,7 +41,7 @@ public static class MessagingExtensions
     /// <summary>Relays the service's outbox (its change feed) to the bus, at least once, in order.</summary>
     public static IServiceCollection AddOutboxRelay(this IServiceCollection services, IConfiguration configuration)
     {
-        if (!BusOptions.From(configuration).IsConfigured)
+        if (!BusOptions.IsAvailableFor(configuration, "The outbox relay"))
         {
             return services;
         }
@@ -61,7 +61,7 @@ public static class MessagingExtensions
         where THandler : class, IIntegrationEventHandler
     {
         services.AddScoped<THandler>();
-        if (!BusOptions.From(configuration).IsConfigured)
+        if (!BusOptions.IsAvailableFor(configuration, $"The {subscriber} subscription"))
         {
             return services;
         }

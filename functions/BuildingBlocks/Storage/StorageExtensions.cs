@@ -67,7 +67,7 @@ public static class StorageExtensions
             return services.AddOutboxRelay(configuration);
         }
 
-        if (!BusOptions.From(configuration).IsConfigured)
+        if (!BusOptions.IsAvailableFor(configuration, "The outbox relay"))
         {
             return services;
         }
