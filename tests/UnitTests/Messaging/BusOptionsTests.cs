@@ -40,6 +40,23 @@ public sealed class BusOptionsTests
         Assert.Contains(message, error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void NoBus_Locally_LeavesTheOutboxWaiting()
+    {
+        Assert.False(BusOptions.IsAvailableFor(Configuration(null, null, null), "The outbox relay"));
+    }
+
+    [Fact]
+    public void NoBus_InAzure_IsAnError_NotASilentNone()
+    {
+        var azure = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Hosting:Target"] = "azure" }).Build();
+
+        var error = Assert.Throws<InvalidOperationException>(() => BusOptions.IsAvailableFor(azure, "The notifications subscription"));
+
+        Assert.Contains("The notifications subscription needs a bus in Azure", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Bus:FullyQualifiedNamespace", error.Message, StringComparison.Ordinal);
+    }
+
     private static IConfiguration Configuration(string? provider, string? connection, string? ns) =>
         new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
