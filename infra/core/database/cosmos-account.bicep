@@ -1,10 +1,12 @@
-@description('Serverless Cosmos DB (NoSQL) account with one database per service; keys are disabled, so clients need a data-plane role (cosmos-sql-role-assignments.bicep).')
+@description('Serverless Cosmos DB (NoSQL) account, keys disabled: one database per service and exactly the containers the adapters use (CosmosLayout.All).')
 param name string
 param location string = resourceGroup().location
 param tags object = {}
 
-@description('One database per service: a service is granted access to its own database only.')
-param databaseNames string[]
+@description('Every container: { database, container, partitionKeyPath }. The databases are the distinct database names.')
+param containers { database: string, container: string, partitionKeyPath: string }[]
+
+var databaseNames = union(map(containers, c => c.database), [])
 
 resource account 'Microsoft.DocumentDB/databaseAccounts@2024-11-15' = {
   name: name
@@ -14,6 +16,7 @@ resource account 'Microsoft.DocumentDB/databaseAccounts@2024-11-15' = {
   properties: {
     databaseAccountOfferType: 'Standard'
     disableLocalAuth: true
+    disableKeyBasedMetadataWriteAccess: true
     capabilities: [
       { name: 'EnableServerless' }
     ]
@@ -39,6 +42,22 @@ resource databases 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases@2024-11-1
         id: databaseName
       }
     }
+  }
+]
+
+resource sqlContainers 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers@2024-11-15' = [
+  for c in containers: {
+    name: '${account.name}/${c.database}/${c.container}'
+    properties: {
+      resource: {
+        id: c.container
+        partitionKey: {
+          paths: [c.partitionKeyPath]
+          kind: 'Hash'
+        }
+      }
+    }
+    dependsOn: [databases]
   }
 ]
 

@@ -39,6 +39,26 @@ public sealed partial class LocalSettingsSampleTests
         }
     }
 
+    [Fact]
+    public void EverySample_WorksWithFuncStart_AgainstAzurite_WithItsDataInsideTheRepository()
+    {
+        var repoData = Path.Combine(RepoRoot(), ".data");
+        foreach (var app in FunctionApps())
+        {
+            var values = Values(app.Folder);
+            Assert.Equal("dotnet-isolated", values.GetValueOrDefault("FUNCTIONS_WORKER_RUNTIME"));
+            Assert.Equal("UseDevelopmentStorage=true", values.GetValueOrDefault("AzureWebJobsStorage"));
+            Assert.False(values.ContainsKey("Hosting__Target"), $"{app.Folder}'s sample must run in local mode");
+
+            // func start runs the worker from the build output (bin/Debug/<tfm>): the data folder is relative to it.
+            Assert.True(values.TryGetValue("Storage__DataDirectory", out var directory) && !string.IsNullOrEmpty(directory), $"{app.Folder}'s sample has no Storage__DataDirectory");
+            var output = Path.Combine(Functions, app.Folder, "bin", "Debug", "net10.0");
+            Assert.Equal(repoData, Path.GetFullPath(Path.Combine(output, directory!)));
+            using var sample = JsonDocument.Parse(File.ReadAllText(SamplePath(app.Folder)));
+            Assert.False(sample.RootElement.GetProperty("IsEncrypted").GetBoolean());
+        }
+    }
+
     /// <summary>Function App projects (they import FunctionApp.props) and their logical names (OrderHistory -> order-history).</summary>
     private static List<(string Folder, string Name)> FunctionApps() =>
         [.. Directory.GetDirectories(Functions)
