@@ -278,17 +278,19 @@ var keyVaultUri = 'https://${keyVaultName}${environment().suffixes.keyvaultDns}'
 
 // The service registry: every app finds the others by logical name (Microsoft.Extensions.ServiceDiscovery reads
 // Services:{name}:https, a list of instances). The host names resolve to the apps' private endpoints in the network.
-var serviceRegistry = toObject(
-  apps,
-  app => 'Services__${app.name}__https__0',
-  app => 'https://${functionAppNames[app.name]}.azurewebsites.net'
-)
+// It lives in App Configuration, not in app settings: App Service setting names allow only letters, digits, '.' and
+// '_', so 'Services__order-history__https__0' cannot be an app setting.
+var serviceRegistry = map(apps, app => {
+  key: 'Services:${app.name}:https:0'
+  value: 'https://${functionAppNames[app.name]}.azurewebsites.net'
+})
 
+// App settings names allow no '-': identity finds 'order_history' for the client 'order-history'.
 var identityDirectory = union(
-  toObject(demoUsers, u => 'Identity__Users__${u.name}__Role', u => u.role),
-  toObject(demoUsers, u => 'Identity__Users__${u.name}__Password', u => '@Microsoft.KeyVault(SecretUri=${keyVaultUri}/secrets/user-${u.name})'),
-  toObject(serviceClients, c => 'Identity__Clients__${c.name}__Scopes', c => c.scopes),
-  toObject(serviceClients, c => 'Identity__Clients__${c.name}__Secret', c => '@Microsoft.KeyVault(SecretUri=${keyVaultUri}/secrets/client-${c.name})')
+  toObject(demoUsers, u => 'Identity__Users__${replace(u.name, '-', '_')}__Role', u => u.role),
+  toObject(demoUsers, u => 'Identity__Users__${replace(u.name, '-', '_')}__Password', u => '@Microsoft.KeyVault(SecretUri=${keyVaultUri}/secrets/user-${u.name})'),
+  toObject(serviceClients, c => 'Identity__Clients__${replace(c.name, '-', '_')}__Scopes', c => c.scopes),
+  toObject(serviceClients, c => 'Identity__Clients__${replace(c.name, '-', '_')}__Secret', c => '@Microsoft.KeyVault(SecretUri=${keyVaultUri}/secrets/client-${c.name})')
 )
 
 resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
@@ -350,7 +352,7 @@ module appConfiguration './core/config/app-configuration.bicep' = {
     location: location
     tags: tags
     label: environmentName
-    keyValues: appConfigurationKeys
+    keyValues: concat(appConfigurationKeys, serviceRegistry)
     sentinelKey: appConfigurationSentinelKey
     deployerPrincipalId: principalId
     deployerPrincipalType: principalType
@@ -407,7 +409,6 @@ module services './app/service.bicep' = [
       authIssuer: '${apimGatewayUrl}/auth'
       authAudience: 'serverless-shop-api'
       authMetadataAddress: '${apimGatewayUrl}/auth/.well-known/openid-configuration'
-      serviceRegistry: serviceRegistry
       identityPublicBaseUrl: app.name == 'identity' ? apimGatewayUrl : ''
       identityDirectory: app.name == 'identity' ? identityDirectory : {}
     }

@@ -43,9 +43,6 @@ param authIssuer string
 param authAudience string
 param authMetadataAddress string
 
-@description('Where the other services are: Services__{name}__https__0 settings, read by service discovery.')
-param serviceRegistry object
-
 @description('Identity only: the public base URL (APIM) issuer metadata is built from.')
 param identityPublicBaseUrl string = ''
 
@@ -272,7 +269,6 @@ module app '../core/host/flex-function-app.bicep' = {
     alwaysReadyInstances: access.alwaysReady ? 1 : 0
     appSettings: union(
       settingsEveryApp,
-      serviceRegistry,
       access.cosmos ? settingsStorageApp : {},
       access.bus ? settingsBusApp : {},
       access.serviceClient ? settingsServiceClient : {},

@@ -298,18 +298,18 @@ public sealed class BicepTemplateTests
         // Settings groups, as the service module unions them, each under the app-table flag that selects it.
         Assert.StartsWith("[union(createObject(", appSettings, StringComparison.Ordinal);
         var everyApp = CreateObjectKeys(appSettings).Concat(CreateObjectKeys(siteSettings)).ToList();
-        Assert.Contains("parameters('serviceRegistry')", appSettings, StringComparison.Ordinal);
         Assert.Contains("if(parameters('access').cosmos, variables('settingsStorageApp'), createObject())", appSettings, StringComparison.Ordinal);
         Assert.Contains("if(parameters('access').bus, variables('settingsBusApp'), createObject())", appSettings, StringComparison.Ordinal);
         Assert.Contains("if(parameters('access').serviceClient, variables('settingsServiceClient'), createObject())", appSettings, StringComparison.Ordinal);
         Assert.Contains("if(equals(parameters('access').name, 'identity'), union(variables('settingsIdentity'), parameters('identityDirectory')), createObject())", appSettings, StringComparison.Ordinal);
-        Assert.Contains("lambda('app', format('Services__{0}__https__0', lambdaVariables('app').name))", root.GetProperty("variables").GetProperty("serviceRegistry").GetString(), StringComparison.Ordinal);
-        Assert.Equal("[variables('serviceRegistry')]", Parameter(Deployment(root, "services"), "serviceRegistry"));
+        // The registry is in App Configuration: its names hold '-' (order-history), which an app setting's name cannot.
+        Assert.Contains("format('Services:{0}:https:0', lambdaVariables('app').name)", root.GetProperty("variables").GetProperty("serviceRegistry").GetString(), StringComparison.Ordinal);
+        Assert.All(everyApp, key => Assert.Matches("^[A-Za-z0-9_.]+$", key));
 
         // App Configuration: the same key-values for every app (no key prefix), under the environment's label.
         var appConfiguration = root.GetProperty("variables").GetProperty("appConfigurationKeys").EnumerateArray().Select(kv => kv.GetProperty("key").GetString()!)
             .Append(root.GetProperty("variables").GetProperty("appConfigurationSentinelKey").GetString()!).ToList();
-        Assert.Equal("[variables('appConfigurationKeys')]", Parameter(Deployment(root, "app-configuration"), "keyValues"));
+        Assert.Equal("[concat(variables('appConfigurationKeys'), variables('serviceRegistry'))]", Parameter(Deployment(root, "app-configuration"), "keyValues"));
 
         foreach (var app in AppTable(root))
         {
@@ -318,19 +318,21 @@ public sealed class BicepTemplateTests
             Assert.Equal(AzureSettings.BusApps.Contains(name), app.GetProperty("bus").GetBoolean());
             Assert.Equal(AzureSettings.ServiceClients.Contains(name), app.GetProperty("serviceClient").GetBoolean());
             var provided = everyApp
-                .Concat(AzureSettings.Apps.Select(a => $"Services__{a}__https__0"))
                 .Concat(app.GetProperty("cosmos").GetBoolean() ? Keys("settingsStorageApp") : [])
                 .Concat(app.GetProperty("bus").GetBoolean() ? Keys("settingsBusApp") : [])
                 .Concat(app.GetProperty("serviceClient").GetBoolean() ? Keys("settingsServiceClient") : [])
                 .Concat(name == "identity" ? Keys("settingsIdentity") : [])
                 .Select(k => k.Replace("__", ":", StringComparison.Ordinal))
                 .Concat(appConfiguration)
+                .Concat(AzureSettings.Apps.Select(a => $"Services:{a}:https:0"))
                 .ToHashSet(StringComparer.OrdinalIgnoreCase);
             Assert.All(AzureSettings.RequiredFor(name), key => Assert.True(provided.Contains(key), $"{name}: {key} is not provided by the Bicep"));
         }
 
         // The identity service's directory: every demo user and service client, secrets as Key Vault references only.
         var directory = root.GetProperty("variables").GetProperty("identityDirectory").GetString()!;
+        // Setting names allow no '-': the client order-history is Identity__Clients__order_history__* (identity reads both spellings).
+        Assert.Contains("format('Identity__Clients__{0}__Secret', replace(lambdaVariables('c').name, '-', '_'))", directory, StringComparison.Ordinal);
         Assert.Equal(DemoUsers, root.GetProperty("variables").GetProperty("demoUsers").EnumerateArray().Select(u => u.GetProperty("name").GetString()));
         Assert.Equal(AzureSettings.ServiceClients, root.GetProperty("variables").GetProperty("serviceClients").EnumerateArray().Select(c => c.GetProperty("name").GetString()));
         Assert.Contains("'@Microsoft.KeyVault(SecretUri={0}/secrets/user-{1})'", directory, StringComparison.Ordinal);
