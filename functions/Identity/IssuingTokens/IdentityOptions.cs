@@ -17,6 +17,19 @@ public sealed class IdentityOptions
 
     /// <summary>The versionless Key Vault key id tokens are signed with. Unset: a local RSA key file.</summary>
     public string? SigningKeyId { get; set; }
+
+    public UserEntry? User(string name) => Find(Users, name);
+
+    public ClientEntry? Client(string clientId) => Find(Clients, clientId);
+
+    /// <summary>
+    /// An entry by its id, or by the id with <c>_</c> for <c>-</c>: App Service app setting names allow only
+    /// letters, digits, periods and underscores, so in Azure client <c>order-history</c> is configured as
+    /// <c>Identity__Clients__order_history__Secret</c>.
+    /// </summary>
+    private static T? Find<T>(Dictionary<string, T> entries, string id)
+        where T : class =>
+        entries.TryGetValue(id, out var entry) || entries.TryGetValue(id.Replace('-', '_'), out entry) ? entry : null;
 }
 
 public sealed class UserEntry

@@ -12,7 +12,7 @@ public sealed class TokenIssuer(ITokenSigner signer, IOptionsMonitor<IdentityOpt
 {
     public async Task<IssuedToken?> ForUserAsync(string username, string password, CancellationToken cancellationToken)
     {
-        if (!identity.CurrentValue.Users.TryGetValue(username, out var user))
+        if (identity.CurrentValue.User(username) is not { } user)
         {
             return null;
         }
@@ -25,7 +25,7 @@ public sealed class TokenIssuer(ITokenSigner signer, IOptionsMonitor<IdentityOpt
 
     public async Task<IssuedToken?> ForClientAsync(string clientId, string clientSecret, CancellationToken cancellationToken)
     {
-        if (!identity.CurrentValue.Clients.TryGetValue(clientId, out var client))
+        if (identity.CurrentValue.Client(clientId) is not { } client)
         {
             return null;
         }
