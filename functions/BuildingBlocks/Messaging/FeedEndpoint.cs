@@ -9,8 +9,8 @@ namespace Serverless.BuildingBlocks.Messaging;
 
 /// <summary>
 /// A producer's change feed over HTTP (<c>GET .../feed?after=N&amp;max=M</c>), for other services'
-/// replays such as a read-model rebuild. Admins, and services with the producer's <c>{service}.feed</c> scope. Each producer has a thin function
-/// that calls this.
+/// replays such as a read-model rebuild. Admins, and services with the producer's <c>{service}.feed</c>
+/// scope. Each producer has a thin function that calls this.
 /// </summary>
 public static class FeedEndpoint
 {

@@ -14,7 +14,10 @@ public sealed record ChargeResponse(string OrderId, string Status, decimal Amoun
     public static ChargeResponse From(Charge charge) => new(charge.OrderId, charge.Status.ToString(), Money.FromCents(charge.AmountCents));
 }
 
-/// <summary>Saga participant endpoints: called by the order saga with its service identity and scope <c>payments.charge</c> (or an admin); a charge is read by its customer, an admin or a service with <c>payments.read</c>.</summary>
+/// <summary>
+/// Saga participant endpoints: called by the order saga with its service identity and scope <c>payments.charge</c>
+/// (or an admin). A charge is read by its customer, an admin or a service with <c>payments.read</c>.
+/// </summary>
 public sealed class ChargeFunctions(ChargePaymentHandler charge, RefundPaymentHandler refund, IAggregateStore<Charge> charges, TokenValidator auth)
 {
     [Function("ChargePayment")]
