@@ -1,8 +1,10 @@
+using Azure.Identity;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Serverless.BuildingBlocks.Auth;
 using Serverless.BuildingBlocks.Hosting;
 using Serverless.Identity.IssuingTokens;
+using Serverless.Identity.IssuingTokens.Signing;
 
 namespace Serverless.Identity;
 
@@ -14,10 +16,15 @@ public static class IdentityModule
         AzureSettings.ThrowIfIncomplete("identity", configuration); // in Azure mode: every setting it needs, or no start
         services.AddServiceDefaults(configuration);
         services.AddOptions<IdentityOptions>().Bind(configuration.GetSection(IdentityOptions.Section));
-        services.AddSingleton(_ => SigningKeyStore.LoadOrCreate(ServiceDefaults.SqlitePath(configuration, "identity")));
-        // The identity service validates with its own key rather than reading its own JWKS over HTTP.
-        services.AddSingleton<ISigningKeySource>(sp => sp.GetRequiredService<SigningKeyStore>());
+        services.AddSingleton(TokenSigner(configuration));
+        services.AddSingleton<ISigningKeySource, SignerKeySource>();
         services.AddSingleton<TokenIssuer>();
         return services;
     }
+
+    /// <summary>The one place the signing key is chosen: <c>Identity:SigningKeyId</c> set is a Key Vault key (Azure), else a local key file.</summary>
+    private static Func<IServiceProvider, ITokenSigner> TokenSigner(IConfiguration configuration) => sp =>
+        configuration[$"{IdentityOptions.Section}:{nameof(IdentityOptions.SigningKeyId)}"] is { Length: > 0 } keyId
+            ? new KeyVaultTokenSigner(new Uri(keyId), new DefaultAzureCredential(), sp.GetRequiredService<TimeProvider>())
+            : RsaKeyFileSigner.LoadOrCreate(ServiceDefaults.SqlitePath(configuration, "identity"));
 }

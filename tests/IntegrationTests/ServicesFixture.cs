@@ -113,7 +113,7 @@ public sealed class ServicesFixture : IAsyncLifetime
         return client;
     }
 
-    /// <summary>A token for a local demo user (<c>alice</c>, <c>bob</c>, <c>admin</c>) or, for <c>orders</c>, the orders service's client token.</summary>
+    /// <summary>A token for a local demo user (<c>alice</c>, <c>bob</c>, <c>admin</c>) or a service client's own (<c>orders</c>, <c>order-history</c>, <c>web-bff</c>).</summary>
     public async Task<string> TokenAsync(string user)
     {
         if (_tokens.TryGetValue(user, out var cached))
@@ -121,8 +121,8 @@ public sealed class ServicesFixture : IAsyncLifetime
             return cached;
         }
 
-        object credentials = user == "orders"
-            ? new { clientId = user, clientSecret = _configuration["LocalHost:ClientSecrets:orders"] }
+        object credentials = _configuration[$"LocalHost:ClientSecrets:{user}"] is { Length: > 0 } secret
+            ? new { clientId = user, clientSecret = secret }
             : new { username = user, password = user + "-password" };
         using var identity = ClientFor(Identity);
         using var response = await identity.PostAsJsonAsync("auth/token", credentials);
@@ -135,6 +135,7 @@ public sealed class ServicesFixture : IAsyncLifetime
         return _tokens.GetOrAdd(user, token);
     }
 
+    /// <summary>The saga's token: the orders client, scoped to reserve, charge and book (and their undos).</summary>
     public Task<string> ServiceTokenAsync() => TokenAsync("orders");
 
     /// <summary>Replaces the config store's content; services see it once the file watcher has reloaded it.</summary>

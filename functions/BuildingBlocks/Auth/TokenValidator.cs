@@ -35,11 +35,27 @@ public sealed class TokenValidator(ISigningKeySource keys, IOptions<AuthOptions>
 
         var subject = result.Claims.TryGetValue(JwtRegisteredClaimNames.Sub, out var sub) ? sub as string : null;
         var role = result.Claims.TryGetValue("role", out var r) ? r as string : null;
-        return string.IsNullOrEmpty(subject) || string.IsNullOrEmpty(role) ? null : new Caller(subject, role);
+        var scopes = result.Claims.TryGetValue("scope", out var s) ? s as string : null;
+        return string.IsNullOrEmpty(subject) || string.IsNullOrEmpty(role) ? null : new Caller(subject, role) { Scopes = ServiceScope.Parse(scopes) };
     }
 
-    /// <summary>Authenticates the request and checks its role; the answer is a caller or a 401/403 problem.</summary>
-    public async Task<AuthResult> AuthorizeAsync(HttpRequest request, params string[] allowedRoles)
+    /// <summary>Authenticates the request and checks its role (no roles: anyone signed in); the answer is a caller or a 401/403 problem.</summary>
+    public Task<AuthResult> AuthorizeAsync(HttpRequest request, params string[] allowedRoles) =>
+        AuthorizeCoreAsync(request, null, allowedRoles);
+
+    /// <summary>As above for an endpoint services call: a service needs <paramref name="scope"/>, a user one of <paramref name="allowedRoles"/>.</summary>
+    public Task<AuthResult> AuthorizeAsync(HttpRequest request, ServiceScope scope, params string[] allowedRoles) =>
+        AuthorizeCoreAsync(request, scope, allowedRoles);
+
+    /// <summary>Authorizes (as <see cref="AuthorizeAsync(HttpRequest, ServiceScope, string[])"/>), then reads the JSON body: the caller and body, or the first problem (401/403, 400, 413).</summary>
+    public Task<(Caller? Caller, T? Body, IActionResult? Problem)> AuthorizeAndReadAsync<T>(HttpRequest request, ServiceScope scope, params string[] allowedRoles)
+        where T : class => AuthorizeAndReadCoreAsync<T>(request, scope, allowedRoles);
+
+    /// <summary>Authorizes, then reads the JSON body: the caller and body, or the first problem (401/403, 400, 413).</summary>
+    public Task<(Caller? Caller, T? Body, IActionResult? Problem)> AuthorizeAndReadAsync<T>(HttpRequest request, params string[] allowedRoles)
+        where T : class => AuthorizeAndReadCoreAsync<T>(request, null, allowedRoles);
+
+    private async Task<AuthResult> AuthorizeCoreAsync(HttpRequest request, ServiceScope? scope, string[] allowedRoles)
     {
         var header = request.Headers.Authorization.ToString();
         if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
@@ -53,16 +69,15 @@ public sealed class TokenValidator(ISigningKeySource keys, IOptions<AuthOptions>
             return new AuthResult(null, Problems.Unauthorized("The bearer token is not valid."));
         }
 
-        return allowedRoles.Length > 0 && !allowedRoles.Contains(caller.Role)
-            ? new AuthResult(caller, Problems.Forbidden())
-            : new AuthResult(caller, null);
+        return caller.IsAllowed(scope, allowedRoles)
+            ? new AuthResult(caller, null)
+            : new AuthResult(caller, Problems.Forbidden());
     }
 
-    /// <summary>Authorizes, then reads the JSON body: the caller and body, or the first problem (401/403, 400, 413).</summary>
-    public async Task<(Caller? Caller, T? Body, IActionResult? Problem)> AuthorizeAndReadAsync<T>(HttpRequest request, params string[] allowedRoles)
+    private async Task<(Caller? Caller, T? Body, IActionResult? Problem)> AuthorizeAndReadCoreAsync<T>(HttpRequest request, ServiceScope? scope, string[] allowedRoles)
         where T : class
     {
-        var (caller, denied) = await AuthorizeAsync(request, allowedRoles);
+        var (caller, denied) = await AuthorizeCoreAsync(request, scope, allowedRoles);
         if (denied is not null)
         {
             return (caller, null, denied);

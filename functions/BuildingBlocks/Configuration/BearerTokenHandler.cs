@@ -6,7 +6,7 @@ namespace Serverless.BuildingBlocks.Configuration;
 /// Adds an Entra ID token for one scope to every request, renewing it five minutes before it expires.
 /// Tokens only travel over HTTPS, or to loopback for local emulators and tests.
 /// </summary>
-internal sealed class BearerTokenHandler(TokenCredential credential, string scope, TimeProvider clock) : DelegatingHandler
+public sealed class BearerTokenHandler(TokenCredential credential, string scope, TimeProvider clock) : DelegatingHandler
 {
     private static readonly TimeSpan RenewEarly = TimeSpan.FromMinutes(5);
 

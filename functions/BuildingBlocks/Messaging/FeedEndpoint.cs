@@ -9,8 +9,8 @@ namespace Serverless.BuildingBlocks.Messaging;
 
 /// <summary>
 /// A producer's change feed over HTTP (<c>GET .../feed?after=N&amp;max=M</c>), for other services'
-/// replays such as a read-model rebuild. Services and admins only. Each producer has a thin function
-/// that calls this.
+/// replays such as a read-model rebuild. Admins, and services with the producer's <c>{service}.feed</c>
+/// scope. Each producer has a thin function that calls this.
 /// </summary>
 public static class FeedEndpoint
 {
@@ -19,9 +19,9 @@ public static class FeedEndpoint
         await System.Net.Http.Json.HttpClientJsonExtensions.GetFromJsonAsync<List<FeedEntry>>(
             http, $"api/{source}/feed?after={after}&max={max}", IntegrationEvent.Json, cancellationToken) ?? [];
 
-    public static async Task<IActionResult> ReadAsync(HttpRequest request, TokenValidator auth, ChangeFeed feed)
+    public static async Task<IActionResult> ReadAsync(HttpRequest request, TokenValidator auth, ChangeFeed feed, ServiceScope scope)
     {
-        var (_, denied) = await auth.AuthorizeAsync(request, Roles.Service, Roles.Admin);
+        var (_, denied) = await auth.AuthorizeAsync(request, scope, Roles.Admin);
         if (denied is not null)
         {
             return denied;

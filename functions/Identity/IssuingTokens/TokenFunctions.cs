@@ -2,15 +2,15 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Options;
-using Microsoft.IdentityModel.Tokens;
 using Serverless.BuildingBlocks.Auth;
 using Serverless.BuildingBlocks.Http;
+using Serverless.Identity.IssuingTokens.Signing;
 
 namespace Serverless.Identity.IssuingTokens;
 
 public sealed record TokenRequest(string? Username, string? Password, string? ClientId, string? ClientSecret);
 
-public sealed class TokenFunctions(TokenIssuer issuer, SigningKeyStore keys, IOptions<AuthOptions> auth)
+public sealed class TokenFunctions(TokenIssuer issuer, ITokenSigner signer, IOptions<AuthOptions> auth, IOptionsMonitor<IdentityOptions> identity)
 {
     [Function("IssueToken")]
     public async Task<IActionResult> IssueToken([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "auth/token")] HttpRequest request)
@@ -21,14 +21,15 @@ public sealed class TokenFunctions(TokenIssuer issuer, SigningKeyStore keys, IOp
             return problem;
         }
 
+        var ct = request.HttpContext.RequestAborted;
         IssuedToken? token;
         if (!string.IsNullOrEmpty(body!.ClientId))
         {
-            token = issuer.ForClient(body.ClientId, body.ClientSecret ?? "");
+            token = await issuer.ForClientAsync(body.ClientId, body.ClientSecret ?? "", ct);
         }
         else if (!string.IsNullOrWhiteSpace(body.Username) && body.Password is not null)
         {
-            token = issuer.ForUser(body.Username, body.Password);
+            token = await issuer.ForUserAsync(body.Username, body.Password, ct);
         }
         else
         {
@@ -44,21 +45,14 @@ public sealed class TokenFunctions(TokenIssuer issuer, SigningKeyStore keys, IOp
     [Function("OpenIdConfiguration")]
     public IActionResult OpenIdConfiguration([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "auth/.well-known/openid-configuration")] HttpRequest request)
     {
-        var baseUrl = $"{request.Scheme}://{request.Host}/auth";
-        return new OkObjectResult(new Dictionary<string, object>
-        {
-            ["issuer"] = auth.Value.Issuer,
-            ["jwks_uri"] = $"{baseUrl}/jwks",
-            ["token_endpoint"] = $"{baseUrl}/token",
-            ["id_token_signing_alg_values_supported"] = new[] { SecurityAlgorithms.RsaSha256 },
-            ["grant_types_supported"] = new[] { "password", "client_credentials" },
-        });
+        var baseUrl = IssuerMetadata.BaseUrl(identity.CurrentValue.PublicBaseUrl, request.Scheme, request.Host.ToString());
+        return new OkObjectResult(IssuerMetadata.Document(auth.Value.Issuer, baseUrl));
     }
 
     [Function("Jwks")]
-    public IActionResult Jwks([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "auth/jwks")] HttpRequest request)
+    public async Task<IActionResult> Jwks([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "auth/jwks")] HttpRequest request)
     {
-        var jwk = keys.PublicJwk();
+        var jwk = await signer.PublicKeyAsync(request.HttpContext.RequestAborted);
         return new OkObjectResult(new
         {
             keys = new[] { new { kty = jwk.Kty, use = jwk.Use, alg = jwk.Alg, kid = jwk.Kid, n = jwk.N, e = jwk.E } },

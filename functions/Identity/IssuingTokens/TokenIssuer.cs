@@ -1,48 +1,55 @@
-using System.Security.Claims;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Microsoft.IdentityModel.JsonWebTokens;
-using Microsoft.IdentityModel.Tokens;
 using Serverless.BuildingBlocks.Auth;
+using Serverless.Identity.IssuingTokens.Signing;
 
 namespace Serverless.Identity.IssuingTokens;
 
 public sealed record IssuedToken(string AccessToken, string TokenType, int ExpiresIn);
 
-/// <summary>Checks credentials and issues signed JWTs carrying <c>sub</c> and <c>role</c>.</summary>
-public sealed class TokenIssuer(SigningKeyStore keys, IOptionsMonitor<IdentityOptions> identity, IOptions<AuthOptions> auth, TimeProvider clock)
+/// <summary>Checks credentials and issues RS256 JWTs carrying <c>sub</c> and <c>role</c>, and for a service client its <c>scope</c>.</summary>
+public sealed class TokenIssuer(ITokenSigner signer, IOptionsMonitor<IdentityOptions> identity, IOptions<AuthOptions> auth, TimeProvider clock, ILogger<TokenIssuer> logger)
 {
-    private readonly JsonWebTokenHandler _handler = new();
-
-    public IssuedToken? ForUser(string username, string password)
+    public async Task<IssuedToken?> ForUserAsync(string username, string password, CancellationToken cancellationToken)
     {
-        var users = identity.CurrentValue.Users;
-        return users.TryGetValue(username, out var user) && PasswordHash.Verify(password, user.PasswordHash)
-            ? Issue(username, user.Role)
-            : null;
-    }
-
-    public IssuedToken? ForClient(string clientId, string clientSecret)
-    {
-        var clients = identity.CurrentValue.Clients;
-        return clients.TryGetValue(clientId, out var client) && PasswordHash.Verify(clientSecret, client.SecretHash)
-            ? Issue(clientId, Roles.Service)
-            : null;
-    }
-
-    private IssuedToken Issue(string subject, string role)
-    {
-        var now = clock.GetUtcNow().UtcDateTime;
-        var lifetime = identity.CurrentValue.TokenLifetimeSeconds;
-        var token = _handler.CreateToken(new SecurityTokenDescriptor
+        if (identity.CurrentValue.User(username) is not { } user)
         {
-            Issuer = auth.Value.Issuer,
-            Audience = auth.Value.Audience,
-            IssuedAt = now,
-            NotBefore = now,
-            Expires = now.AddSeconds(lifetime),
-            Subject = new ClaimsIdentity([new Claim(JwtRegisteredClaimNames.Sub, subject), new Claim("role", role)]),
-            SigningCredentials = keys.Credentials,
-        });
-        return new IssuedToken(token, "Bearer", lifetime);
+            return null;
+        }
+
+        WarnIfUnresolved(user.Password, "User", username);
+        return Credentials.Match(password, user.PasswordHash, user.Password)
+            ? await IssueAsync(username, user.Role, scope: null, cancellationToken)
+            : null;
+    }
+
+    public async Task<IssuedToken?> ForClientAsync(string clientId, string clientSecret, CancellationToken cancellationToken)
+    {
+        if (identity.CurrentValue.Client(clientId) is not { } client)
+        {
+            return null;
+        }
+
+        WarnIfUnresolved(client.Secret, "Client", clientId);
+        return Credentials.Match(clientSecret, client.SecretHash, client.Secret)
+            ? await IssueAsync(clientId, Roles.Service, string.Join(' ', ServiceScope.Parse(client.Scopes)), cancellationToken)
+            : null;
+    }
+
+    private async Task<IssuedToken> IssueAsync(string subject, string role, string? scope, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        var lifetime = identity.CurrentValue.TokenLifetimeSeconds;
+        var claims = new TokenClaims(auth.Value.Issuer, auth.Value.Audience, subject, role, scope, now, now.AddSeconds(lifetime));
+        return new IssuedToken(await JwsToken.CreateAsync(claims, signer, cancellationToken), "Bearer", lifetime);
+    }
+
+    private void WarnIfUnresolved(string? plain, string kind, string name)
+    {
+        if (plain is not null && Credentials.IsUnresolvedReference(plain))
+        {
+            // The reference text names a vault and a secret, not the secret itself.
+            logger.LogWarning("{Kind} {Name}'s credential is an unresolved Key Vault reference; nobody can sign in as it", kind, name);
+        }
     }
 }

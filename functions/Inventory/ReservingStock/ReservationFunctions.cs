@@ -11,14 +11,14 @@ public sealed record ReserveRequest(string? OrderId, List<OrderLine?>? Items);
 
 public sealed record ReservationResponse(string OrderId, string Status);
 
-/// <summary>Saga participant endpoints: called by the order saga with its service identity (or an admin).</summary>
+/// <summary>Saga participant endpoints: called by the order saga with its service identity and scope <c>inventory.reserve</c> (or an admin).</summary>
 public sealed class ReservationFunctions(ReserveStockHandler reserve, ReleaseStockHandler release, CommitStockHandler commit, TokenValidator auth)
 {
     [Function("ReserveStock")]
     public async Task<IActionResult> Reserve(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/inventory/reservations")] HttpRequest request)
     {
-        var (_, body, problem) = await auth.AuthorizeAndReadAsync<ReserveRequest>(request, Roles.Service, Roles.Admin);
+        var (_, body, problem) = await auth.AuthorizeAndReadAsync<ReserveRequest>(request, ServiceScope.InventoryReserve, Roles.Admin);
         if (problem is not null)
         {
             return problem;
@@ -41,7 +41,7 @@ public sealed class ReservationFunctions(ReserveStockHandler reserve, ReleaseSto
     public async Task<IActionResult> Release(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/inventory/reservations/{orderId}/release")] HttpRequest request, string orderId)
     {
-        var (_, denied) = await auth.AuthorizeAsync(request, Roles.Service, Roles.Admin);
+        var (_, denied) = await auth.AuthorizeAsync(request, ServiceScope.InventoryReserve, Roles.Admin);
         if (denied is not null)
         {
             return denied;
@@ -55,7 +55,7 @@ public sealed class ReservationFunctions(ReserveStockHandler reserve, ReleaseSto
     public async Task<IActionResult> Commit(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/inventory/reservations/{orderId}/commit")] HttpRequest request, string orderId)
     {
-        var (_, denied) = await auth.AuthorizeAsync(request, Roles.Service, Roles.Admin);
+        var (_, denied) = await auth.AuthorizeAsync(request, ServiceScope.InventoryReserve, Roles.Admin);
         if (denied is not null)
         {
             return denied;

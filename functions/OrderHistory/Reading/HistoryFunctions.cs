@@ -27,7 +27,7 @@ public sealed class HistoryFunctions(IOrderHistoryStore history, HistoryRebuilde
     [Function("OrderHistoryLag")]
     public async Task<IActionResult> Lag([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/order-history/lag")] HttpRequest request)
     {
-        var (_, denied) = await auth.AuthorizeAsync(request, Roles.Admin, Roles.Service);
+        var (_, denied) = await auth.AuthorizeAsync(request, ServiceScope.OpsRead, Roles.Admin);
         return denied ?? new OkObjectResult(new { projectionLagMs = lag.Milliseconds() });
     }
 

@@ -19,10 +19,10 @@ public sealed class FeedFunction(TokenValidator auth, IConfiguration configurati
     {
         if (!StorageOptions.UsesCosmos(configuration))
         {
-            return await FeedEndpoint.ReadAsync(request, auth, services.GetRequiredService<ChangeFeed>());
+            return await FeedEndpoint.ReadAsync(request, auth, services.GetRequiredService<ChangeFeed>(), ServiceScope.OrdersFeed);
         }
 
-        var (_, denied) = await auth.AuthorizeAsync(request, Roles.Service, Roles.Admin);
+        var (_, denied) = await auth.AuthorizeAsync(request, ServiceScope.OrdersFeed, Roles.Admin);
         return denied ?? Problems.NotFound("This service's change feed is the Cosmos change feed of its container.");
     }
 }

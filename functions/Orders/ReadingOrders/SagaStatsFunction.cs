@@ -6,13 +6,13 @@ using Serverless.Orders.Domain;
 
 namespace Serverless.Orders.ReadingOrders;
 
-/// <summary>How many orders are in each state, for operations (admins and services).</summary>
+/// <summary>How many orders are in each state, for operations (admins, and services with <c>ops.read</c>).</summary>
 public sealed class SagaStatsFunction(IOrderEventStore store, TokenValidator auth)
 {
     [Function("SagaStats")]
     public async Task<IActionResult> Get([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/orders/stats")] HttpRequest request)
     {
-        var (_, denied) = await auth.AuthorizeAsync(request, Roles.Admin, Roles.Service);
+        var (_, denied) = await auth.AuthorizeAsync(request, ServiceScope.OpsRead, Roles.Admin);
         return denied ?? new OkObjectResult(await store.CountByStatusAsync());
     }
 }

@@ -14,14 +14,17 @@ public sealed record ChargeResponse(string OrderId, string Status, decimal Amoun
     public static ChargeResponse From(Charge charge) => new(charge.OrderId, charge.Status.ToString(), Money.FromCents(charge.AmountCents));
 }
 
-/// <summary>Saga participant endpoints: called by the order saga with its service identity (or an admin).</summary>
+/// <summary>
+/// Saga participant endpoints: called by the order saga with its service identity and scope <c>payments.charge</c>
+/// (or an admin). A charge is read by its customer, an admin or a service with <c>payments.read</c>.
+/// </summary>
 public sealed class ChargeFunctions(ChargePaymentHandler charge, RefundPaymentHandler refund, IAggregateStore<Charge> charges, TokenValidator auth)
 {
     [Function("ChargePayment")]
     public async Task<IActionResult> Charge(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/payments/charges")] HttpRequest request)
     {
-        var (_, body, problem) = await auth.AuthorizeAndReadAsync<ChargeRequest>(request, Roles.Service, Roles.Admin);
+        var (_, body, problem) = await auth.AuthorizeAndReadAsync<ChargeRequest>(request, ServiceScope.PaymentsCharge, Roles.Admin);
         if (problem is not null)
         {
             return problem;
@@ -45,7 +48,7 @@ public sealed class ChargeFunctions(ChargePaymentHandler charge, RefundPaymentHa
     public async Task<IActionResult> Refund(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/payments/charges/{orderId}/refund")] HttpRequest request, string orderId)
     {
-        var (_, denied) = await auth.AuthorizeAsync(request, Roles.Service, Roles.Admin);
+        var (_, denied) = await auth.AuthorizeAsync(request, ServiceScope.PaymentsCharge, Roles.Admin);
         if (denied is not null)
         {
             return denied;
@@ -63,14 +66,14 @@ public sealed class ChargeFunctions(ChargePaymentHandler charge, RefundPaymentHa
     public async Task<IActionResult> GetCharge(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/payments/charges/{orderId}")] HttpRequest request, string orderId)
     {
-        var (caller, denied) = await auth.AuthorizeAsync(request);
+        var (caller, denied) = await auth.AuthorizeAsync(request, ServiceScope.PaymentsRead, Roles.Customer, Roles.Admin);
         if (denied is not null)
         {
             return denied;
         }
 
         var found = (await charges.LoadAsync(orderId, cancellationToken: request.HttpContext.RequestAborted)).State;
-        return found is null || !caller!.CanSee(found.CustomerId)
+        return found is null || !caller!.CanSee(found.CustomerId, ServiceScope.PaymentsRead)
             ? Problems.NotFound($"No charge for order {orderId}.")
             : new OkObjectResult(ChargeResponse.From(found));
     }

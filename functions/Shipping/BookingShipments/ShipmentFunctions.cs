@@ -14,14 +14,14 @@ public sealed record ShipmentResponse(string OrderId, string Status, string? Car
     public static ShipmentResponse From(Shipment s) => new(s.OrderId, s.Status.ToString(), s.Carrier, s.TrackingNumber);
 }
 
-/// <summary>Saga participant endpoints: called by the order saga with its service identity (or an admin).</summary>
+/// <summary>Saga participant endpoints: called by the order saga with its service identity and scope <c>shipping.book</c> (or an admin); read with <c>shipping.read</c>.</summary>
 public sealed class ShipmentFunctions(BookShipmentHandler book, CancelShipmentHandler cancel, IAggregateStore<Shipment> shipments, TokenValidator auth)
 {
     [Function("BookShipment")]
     public async Task<IActionResult> Book(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/shipping/shipments")] HttpRequest request)
     {
-        var (_, body, problem) = await auth.AuthorizeAndReadAsync<BookRequest>(request, Roles.Service, Roles.Admin);
+        var (_, body, problem) = await auth.AuthorizeAndReadAsync<BookRequest>(request, ServiceScope.ShippingBook, Roles.Admin);
         if (problem is not null)
         {
             return problem;
@@ -45,7 +45,7 @@ public sealed class ShipmentFunctions(BookShipmentHandler book, CancelShipmentHa
     public async Task<IActionResult> Cancel(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/shipping/shipments/{orderId}/cancel")] HttpRequest request, string orderId)
     {
-        var (_, denied) = await auth.AuthorizeAsync(request, Roles.Service, Roles.Admin);
+        var (_, denied) = await auth.AuthorizeAsync(request, ServiceScope.ShippingBook, Roles.Admin);
         if (denied is not null)
         {
             return denied;
@@ -63,7 +63,7 @@ public sealed class ShipmentFunctions(BookShipmentHandler book, CancelShipmentHa
     public async Task<IActionResult> Get(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/shipping/shipments/{orderId}")] HttpRequest request, string orderId)
     {
-        var (_, denied) = await auth.AuthorizeAsync(request, Roles.Service, Roles.Admin);
+        var (_, denied) = await auth.AuthorizeAsync(request, ServiceScope.ShippingRead, Roles.Admin);
         if (denied is not null)
         {
             return denied;

@@ -88,7 +88,7 @@ public sealed class OrderPageFunction(IHttpClientFactory clients, Circuits circu
     public async Task<IActionResult> CircuitStates(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "bff/web/circuits")] HttpRequest request)
     {
-        var (_, denied) = await auth.AuthorizeAsync(request, Roles.Admin, Roles.Service);
+        var (_, denied) = await auth.AuthorizeAsync(request, ServiceScope.OpsRead, Roles.Admin);
         return denied ?? new OkObjectResult(circuits.States());
     }
 

@@ -45,21 +45,31 @@ public sealed class IssuingTokensTests(ServicesFixture services)
         Assert.Equal("admin", Jwt.Payload(token).GetProperty("role").GetString());
     }
 
-    [Fact]
-    public async Task TokenForServiceClient_CarriesRoleService()
+    [Theory]
+    [InlineData("orders", "inventory.reserve payments.charge shipping.book")]
+    [InlineData("order-history", "orders.feed payments.feed shipping.feed")]
+    [InlineData("web-bff", "payments.read shipping.read")]
+    public async Task TokenForServiceClient_CarriesRoleService_AndItsScopes(string client, string scopes)
     {
-        // Given the orders service's client id and local dev secret
+        // Given a service's client id and local dev secret
         using var identity = services.ClientFor(ServicesFixture.Identity);
-        var secret = services.Configuration["LocalHost:ClientSecrets:orders"];
+        var secret = services.Configuration[$"LocalHost:ClientSecrets:{client}"];
 
-        // When the orders service asks for its own token
-        using var response = await identity.PostAsJsonAsync("auth/token", new { clientId = "orders", clientSecret = secret });
+        // When the service asks for its own token
+        using var response = await identity.PostAsJsonAsync("auth/token", new { clientId = client, clientSecret = secret });
 
-        // Then the token names the client and the service role
+        // Then the token names the client, the service role and exactly the scopes configured for it
         var token = (await response.ReadOkAsync<JsonElement>()).GetProperty("accessToken").GetString()!;
         var claims = Jwt.Payload(token);
-        Assert.Equal("orders", claims.GetProperty("sub").GetString());
+        Assert.Equal(client, claims.GetProperty("sub").GetString());
         Assert.Equal("service", claims.GetProperty("role").GetString());
+        Assert.Equal(scopes, claims.GetProperty("scope").GetString());
+    }
+
+    [Fact]
+    public async Task TokenForAUser_CarriesNoScope()
+    {
+        Assert.False(Jwt.Payload(await services.TokenAsync("alice")).TryGetProperty("scope", out _));
     }
 
     [Theory]

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text.Json;
 
@@ -44,5 +45,46 @@ public sealed class PublishingKeysTests(ServicesFixture services)
         // Then the token's kid is the published key's kid
         var kid = jwks.GetProperty("keys")[0].GetProperty("kid").GetString();
         Assert.Equal(kid, Jwt.Header(token).GetProperty("kid").GetString());
+    }
+
+    [Fact]
+    public async Task PublicBaseUrl_NamesJwksAndTokenEndpoint_InsteadOfTheRequestHost()
+    {
+        using var identity = services.ClientFor(ServicesFixture.Identity);
+        try
+        {
+            // Given the config store sets the public address (Azure: the API Management gateway)
+            await services.WriteSettingsAsync(new { Identity = new { PublicBaseUrl = "https://shop.example.test/" } });
+
+            // When the OpenID configuration is read over the identity service's own loopback address
+            var metadata = await MetadataUntilAsync(identity, m => m.GetProperty("jwks_uri").GetString()!.StartsWith("https://", StringComparison.Ordinal));
+
+            // Then its addresses are the public ones, not the host the request came to
+            Assert.Equal("https://shop.example.test/auth/jwks", metadata.GetProperty("jwks_uri").GetString());
+            Assert.Equal("https://shop.example.test/auth/token", metadata.GetProperty("token_endpoint").GetString());
+        }
+        finally
+        {
+            // And without it, the request's address again (local mode; the other tests' default)
+            await services.WriteSettingsAsync(new { });
+            var local = await MetadataUntilAsync(identity, m => m.GetProperty("jwks_uri").GetString()!.StartsWith("http://127.0.0.1:", StringComparison.Ordinal));
+            Assert.Equal($"{services.AddressOf(ServicesFixture.Identity)}auth/jwks", local.GetProperty("jwks_uri").GetString());
+        }
+    }
+
+    /// <summary>Reads the metadata until the config store's change is seen (the file watcher reloads within seconds).</summary>
+    private static async Task<JsonElement> MetadataUntilAsync(HttpClient identity, Func<JsonElement, bool> seen)
+    {
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            var metadata = await identity.GetFromJsonAsync<JsonElement>("auth/.well-known/openid-configuration");
+            if (seen(metadata) || clock.Elapsed > TimeSpan.FromSeconds(15))
+            {
+                return metadata;
+            }
+
+            await Task.Delay(100);
+        }
     }
 }

@@ -17,8 +17,9 @@ public sealed class FeedTests(ServicesFixture services)
         (await saga.PostAsJsonAsync("api/payments/charges", new { orderId = order, customerId = customer, amount = 20m })).Dispose();
         (await saga.PostAsJsonAsync("api/payments/charges", new { orderId = order, customerId = customer, amount = 20m })).Dispose();
 
-        // When another service reads the payments feed
-        using var response = await saga.GetAsync("api/payments/feed?after=0&max=1000");
+        // When the order history (the service whose token may read it) reads the payments feed
+        using var history = services.ClientFor(ServicesFixture.Payments, await services.TokenAsync("order-history"));
+        using var response = await history.GetAsync("api/payments/feed?after=0&max=1000");
 
         // Then the order's PaymentCharged is there once, keyed and correlated by the order
         var charged = Assert.Single((await response.ReadOkAsync<JsonElement>()).EnumerateArray(), e => e.GetProperty("event").GetProperty("subject").GetString() == order);
