@@ -267,7 +267,7 @@ var demoUsers = [
 var serviceClients = [
   { name: 'orders', scopes: 'inventory.reserve payments.charge shipping.book' }
   { name: 'order-history', scopes: 'orders.feed payments.feed shipping.feed' }
-  { name: 'web-bff', scopes: 'payments.read shipping.read orders.read history.read' }
+  { name: 'web-bff', scopes: 'payments.read shipping.read' }
 ]
 
 var functionAppNames = toObject(apps, app => app.name, app => '${abbrs.webSitesFunctions}${app.name}-${resourceToken}')

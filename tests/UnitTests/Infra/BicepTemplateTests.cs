@@ -335,6 +335,12 @@ public sealed class BicepTemplateTests
         Assert.Contains("format('Identity__Clients__{0}__Secret', replace(lambdaVariables('c').name, '-', '_'))", directory, StringComparison.Ordinal);
         Assert.Equal(DemoUsers, root.GetProperty("variables").GetProperty("demoUsers").EnumerateArray().Select(u => u.GetProperty("name").GetString()));
         Assert.Equal(AzureSettings.ServiceClients, root.GetProperty("variables").GetProperty("serviceClients").EnumerateArray().Select(c => c.GetProperty("name").GetString()));
+        // Each client's scopes in Azure are the ones it has locally (the AppHost's Identity:Clients table).
+        using var local = JsonDocument.Parse(File.ReadAllText(Path.Combine(RepoRoot, "functions", "AppHost", "appsettings.json")));
+        var localScopes = local.RootElement.GetProperty("Identity").GetProperty("Clients").EnumerateObject()
+            .ToDictionary(c => c.Name, c => c.Value.GetProperty("Scopes").GetString());
+        Assert.Equal(localScopes.OrderBy(c => c.Key), root.GetProperty("variables").GetProperty("serviceClients").EnumerateArray()
+            .ToDictionary(c => c.GetProperty("name").GetString()!, c => c.GetProperty("scopes").GetString()).OrderBy(c => c.Key));
         Assert.Contains("'@Microsoft.KeyVault(SecretUri={0}/secrets/user-{1})'", directory, StringComparison.Ordinal);
         Assert.Contains("'@Microsoft.KeyVault(SecretUri={0}/secrets/client-{1})'", directory, StringComparison.Ordinal);
         Assert.Contains("@Microsoft.KeyVault(SecretUri={0}/secrets/client-{1})", variables.GetProperty("settingsServiceClient").GetProperty("Auth__ClientSecret").GetString(), StringComparison.Ordinal);
