@@ -232,7 +232,7 @@ public sealed class AppHostProcess : IAsyncDisposable
         }
     }
 
-    private static string RepoRoot()
+    public static string RepoRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {

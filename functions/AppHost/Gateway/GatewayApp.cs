@@ -16,6 +16,7 @@ using Serverless.AppHost.Telemetry;
 using Serverless.BuildingBlocks.Telemetry;
 using Yarp.ReverseProxy.Configuration;
 using Serverless.BuildingBlocks.Messaging;
+using Scalar.AspNetCore;
 
 namespace Serverless.AppHost.Gateway;
 
@@ -43,22 +44,41 @@ public static partial class GatewayApp
     public static readonly string[] Policies = ["correlation-id", "trace-context", "body-limit", "jwt-validation", "rate-limit", "problem-details", "request-metrics"];
     private const string CallerItem = "gateway.caller";
 
-    /// <summary>Public path prefixes and the service that owns each.</summary>
-    public static readonly (string Path, string Service, bool Anonymous)[] Routes =
+    /// <summary>
+    /// Which service owns each path prefix. The gateway forwards only the operations of the API
+    /// document (<see cref="ApiDocument"/>), as API Management does: the saga's participant calls
+    /// (reservations, charges, shipments) are service to service, never through the gateway.
+    /// </summary>
+    public static readonly (string Prefix, string Service)[] Backends =
     [
-        ("/auth/{**rest}", "identity", true),
-        ("/api/inventory/{**rest}", "inventory", false),
-        ("/api/payments/{**rest}", "payments", false),
-        ("/api/shipping/{**rest}", "shipping", false),
-        ("/api/orders/{**rest}", "orders", false),
-        ("/api/orders", "orders", false),
-        ("/api/order-history/{**rest}", "order-history", false),
-        ("/api/order-history", "order-history", false),
-        ("/api/notifications/{**rest}", "notifications", false),
-        ("/api/notifications", "notifications", false),
-        ("/bff/web/{**rest}", "web-bff", false),
-        ("/bff/mobile/{**rest}", "mobile-bff", false),
+        ("/auth", "identity"),
+        ("/api/inventory", "inventory"),
+        ("/api/payments", "payments"),
+        ("/api/shipping", "shipping"),
+        ("/api/orders", "orders"),
+        ("/api/order-history", "order-history"),
+        ("/api/notifications", "notifications"),
+        ("/bff/web", "web-bff"),
+        ("/bff/mobile", "mobile-bff"),
     ];
+
+    /// <summary>The service that serves <paramref name="path"/>, or null when the gateway serves it itself.</summary>
+    public static string? BackendOf(string path) =>
+        Backends.FirstOrDefault(b => new PathString(path).StartsWithSegments(b.Prefix)).Service;
+
+    /// <summary>The document's operations that the gateway forwards, one proxy route per path, to the services that run here.</summary>
+    public static IReadOnlyList<RouteConfig> ProxyRoutes(ApiDocument api, IReadOnlyCollection<string> services) =>
+        api.Operations
+            .GroupBy(op => op.Path, op => op.Method)
+            .Select(path => (Path: path.Key, Methods: path.ToList(), Service: BackendOf(path.Key)))
+            .Where(route => route.Service is not null && services.Contains(route.Service))
+            .Select((route, i) => new RouteConfig
+            {
+                RouteId = $"route{i}",
+                ClusterId = route.Service,
+                Match = new RouteMatch { Path = route.Path, Methods = route.Methods },
+            })
+            .ToList();
 
     public static WebApplication Build(IConfiguration configuration, int port, IReadOnlyList<string> services, Action<ILoggingBuilder> logging,
         LocalFunctions.FaultSwitchboard faults, string settingsFile, SpanStore? spans = null)
@@ -105,7 +125,7 @@ public static partial class GatewayApp
         });
 
         builder.Services.AddReverseProxy().LoadFromMemory(
-            Routes.Select((r, i) => new RouteConfig { RouteId = $"route{i}", ClusterId = r.Service, Match = new RouteMatch { Path = r.Path } }).ToList(),
+            ProxyRoutes(ApiDocument.Embedded, services),
             services.Select(name => new ClusterConfig
             {
                 ClusterId = name,
@@ -122,6 +142,8 @@ public static partial class GatewayApp
         app.Use(Authenticate);
         app.UseRateLimiter();
         app.MapGet("/health", (HttpContext context, IHttpClientFactory clients) => Health(context, clients, services));
+        app.MapGet(ApiDocument.Path, () => Results.Text(ApiDocument.Embedded.Json, "application/json"));
+        app.MapScalarApiReference(ApiDocument.DocsPath, docs => docs.WithTitle("Serverless shop API").WithOpenApiRoutePattern(ApiDocument.Path));
         LocalOperations.Map(MapOperations(app, services), faults, settingsFile);
         app.MapReverseProxy(proxy => proxy.Use(ForwardingProblems));
         app.MapFallback(context => WriteProblem(context, StatusCodes.Status404NotFound, "Not found", $"No route for {context.Request.Path}."));

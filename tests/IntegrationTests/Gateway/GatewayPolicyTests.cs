@@ -98,7 +98,7 @@ public sealed class GatewayPolicyTests(ServicesFixture services) : IAsyncLifetim
     [Fact]
     public async Task RequestMetrics_CountRequestsErrorsAndLatency_PerRoute_ForAdminsOnly()
     {
-        const string inventory = "/api/inventory/{**rest}", payments = "/api/payments/{**rest}";
+        const string inventory = "/api/inventory/{sku}", payments = "/api/payments/accounts/{customerId}";
         var admin = await services.TokenAsync("admin");
         var bob = await services.TokenAsync("bob");
         var before = await Scrape(admin);
