@@ -14,6 +14,19 @@ param audience string
 param applicationInsightsId string
 param applicationInsightsConnectionString string
 
+// The API the apps serve: the public document without the local host's own operations (/health and /ops/*: the
+// local gateway answers them itself; in Azure, Application Insights, the Service Bus dead-letter queues and App
+// Configuration play those parts, so no Function App is behind them).
+var apiDocument = loadJsonContent('../apim/openapi.json')
+var appApi = {
+  openapi: apiDocument.openapi
+  info: apiDocument.info
+  tags: apiDocument.tags
+  security: apiDocument.security
+  paths: toObject(filter(items(apiDocument.paths), p => p.key != '/health' && !startsWith(p.key, '/ops/')), p => p.key, p => p.value)
+  components: apiDocument.components
+}
+
 module apim '../core/gateway/api-management.bicep' = {
   name: 'api-management'
   params: {
@@ -26,7 +39,7 @@ module apim '../core/gateway/api-management.bicep' = {
     apiName: 'shop'
     apiDisplayName: 'Serverless shop'
     apiPath: ''
-    openApiDocument: loadTextContent('../apim/openapi.json')
+    openApiDocument: string(appApi)
     apiPolicy: loadTextContent('../apim/api-policy.xml')
     namedValues: {
       // The JWKS comes from the identity service's metadata, fetched through this gateway (its /auth routes are anonymous).

@@ -387,7 +387,15 @@ public sealed class BicepTemplateTests
         var apim = Deployment(Template(gateway), "api-management");
         // loadTextContent: the files' text, compiled into the template as variables.
         string Loaded(string parameter) => Template(gateway).GetProperty("variables").GetProperty(Parameter(apim, parameter)["[variables('".Length..^"')]".Length]).GetString()!;
-        Assert.Equal(File.ReadAllText(Path.Combine(RepoRoot, "infra", "apim", "openapi.json")), Loaded("openApiDocument"));
+        // The document is loaded whole (loadJsonContent) and imported without the local host's own /health and /ops/*.
+        using var document = JsonDocument.Parse(File.ReadAllText(Path.Combine(RepoRoot, "infra", "apim", "openapi.json")));
+        var variables = Template(gateway).GetProperty("variables");
+        var loaded = variables.GetProperty(variables.GetProperty("apiDocument").GetString()!["[variables('".Length..^"')]".Length]);
+        Assert.Equal(document.RootElement.GetProperty("paths").EnumerateObject().Select(p => p.Name), loaded.GetProperty("paths").EnumerateObject().Select(p => p.Name));
+        var imported = Template(gateway).GetProperty("variables").GetProperty("appApi").GetProperty("paths").GetString()!;
+        Assert.Contains("not(equals(lambdaVariables('p').key, '/health'))", imported, StringComparison.Ordinal);
+        Assert.Contains("not(startsWith(lambdaVariables('p').key, '/ops/'))", imported, StringComparison.Ordinal);
+        Assert.Equal("[string(variables('appApi'))]", Parameter(apim, "openApiDocument"));
         Assert.Equal(File.ReadAllText(Path.Combine(RepoRoot, "infra", "apim", "api-policy.xml")), Loaded("apiPolicy"));
         var parameters = apim.GetProperty("properties").GetProperty("parameters");
         Assert.Equal(["web", "mobile"], parameters.GetProperty("products").GetProperty("value").EnumerateArray().Select(p => p.GetProperty("name").GetString()));
