@@ -71,7 +71,14 @@ public static class AzureSettings
 
         if (app == "identity")
         {
+            // The signing key, the public address, and every service client's secret and scopes (App Service setting
+            // names allow no '-': identity finds the client 'order-history' under 'order_history').
             keys.AddRange(["Identity:PublicBaseUrl", "Identity:SigningKeyId"]);
+            keys.AddRange(ServiceClients.SelectMany(client => new[]
+            {
+                $"Identity:Clients:{SettingName(client)}:Secret",
+                $"Identity:Clients:{SettingName(client)}:Scopes",
+            }));
         }
 
         return keys;
@@ -84,8 +91,36 @@ public static class AzureSettings
     public static IReadOnlyList<string> Missing(string app, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
-        return [.. RequiredFor(app).Where(key => configuration[key] is not { } value || string.IsNullOrWhiteSpace(value) || IsUnresolvedKeyVaultReference(value))];
+        var missing = RequiredFor(app).Where(key => IsMissing(configuration[key])).ToList();
+        if (app == "identity")
+        {
+            // A demo user whose password is an unresolved Key Vault reference could never sign in.
+            missing.AddRange(configuration.GetSection("Identity:Users").GetChildren()
+                .Where(user => string.IsNullOrEmpty(user["PasswordHash"]) && IsMissing(user["Password"]))
+                .Select(user => $"Identity:Users:{user.Key}:Password"));
+        }
+
+        return missing;
     }
+
+    /// <summary>An app setting's name for a logical name: App Service allows only letters, digits, '.' and '_' in names.</summary>
+    public static string SettingName(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        return name.Replace('-', '_');
+    }
+
+    /// <summary>
+    /// When the platform cannot resolve a Key Vault reference it leaves the reference text as the value: no secret,
+    /// so it must count as missing and never match a credential.
+    /// </summary>
+    public static bool IsUnresolvedKeyVaultReference(string value)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        return value.TrimStart().StartsWith("@Microsoft.KeyVault(", StringComparison.OrdinalIgnoreCase);
+    }
+
+    private static bool IsMissing(string? value) => string.IsNullOrWhiteSpace(value) || IsUnresolvedKeyVaultReference(value);
 
     /// <summary>
     /// In Azure mode, refuses to start <paramref name="app"/> without every setting it needs, naming all the missing
@@ -110,6 +145,4 @@ public static class AzureSettings
         $"{app} cannot start in Azure: missing {string.Join(", ", missing)} — set them as app settings or App Configuration keys " +
         "(a Key Vault reference counts as missing until the app's identity can read the secret).";
 
-    private static bool IsUnresolvedKeyVaultReference(string value) =>
-        value.TrimStart().StartsWith("@Microsoft.KeyVault(", StringComparison.OrdinalIgnoreCase);
 }

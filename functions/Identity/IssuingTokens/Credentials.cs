@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using Serverless.BuildingBlocks.Hosting;
 
 namespace Serverless.Identity.IssuingTokens;
 
@@ -10,8 +11,6 @@ namespace Serverless.Identity.IssuingTokens;
 /// </summary>
 public static class Credentials
 {
-    private const string UnresolvedReference = "@Microsoft.KeyVault(";
-
     /// <summary>The hash wins when both are set; with neither, nothing matches.</summary>
     public static bool Match(string given, string? hash, string? plain)
     {
@@ -21,7 +20,7 @@ public static class Credentials
             return PasswordHash.Verify(given, hash);
         }
 
-        return !string.IsNullOrEmpty(plain) && !IsUnresolvedReference(plain) && FixedTimeEquals(given, plain);
+        return !string.IsNullOrEmpty(plain) && !AzureSettings.IsUnresolvedKeyVaultReference(plain) && FixedTimeEquals(given, plain);
     }
 
     /// <summary>Equal strings, in time that depends on neither value nor length: both are hashed to 32 bytes first.</summary>
@@ -32,11 +31,4 @@ public static class Credentials
         return CryptographicOperations.FixedTimeEquals(
             SHA256.HashData(Encoding.UTF8.GetBytes(given)), SHA256.HashData(Encoding.UTF8.GetBytes(expected)));
     }
-
-    /// <summary>
-    /// When the platform cannot resolve a Key Vault reference it leaves the reference text as the value;
-    /// that text is no secret, so it must never match.
-    /// </summary>
-    public static bool IsUnresolvedReference(string value) =>
-        value.TrimStart().StartsWith(UnresolvedReference, StringComparison.OrdinalIgnoreCase);
 }

@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Serverless.BuildingBlocks.Auth;
 using Serverless.Identity.IssuingTokens.Signing;
@@ -8,7 +7,7 @@ namespace Serverless.Identity.IssuingTokens;
 public sealed record IssuedToken(string AccessToken, string TokenType, int ExpiresIn);
 
 /// <summary>Checks credentials and issues RS256 JWTs carrying <c>sub</c> and <c>role</c>, and for a service client its <c>scope</c>.</summary>
-public sealed class TokenIssuer(ITokenSigner signer, IOptionsMonitor<IdentityOptions> identity, IOptions<AuthOptions> auth, TimeProvider clock, ILogger<TokenIssuer> logger)
+public sealed class TokenIssuer(ITokenSigner signer, IOptionsMonitor<IdentityOptions> identity, IOptions<AuthOptions> auth, TimeProvider clock)
 {
     public async Task<IssuedToken?> ForUserAsync(string username, string password, CancellationToken cancellationToken)
     {
@@ -17,7 +16,6 @@ public sealed class TokenIssuer(ITokenSigner signer, IOptionsMonitor<IdentityOpt
             return null;
         }
 
-        WarnIfUnresolved(user.Password, "User", username);
         return Credentials.Match(password, user.PasswordHash, user.Password)
             ? await IssueAsync(username, user.Role, scope: null, cancellationToken)
             : null;
@@ -30,7 +28,6 @@ public sealed class TokenIssuer(ITokenSigner signer, IOptionsMonitor<IdentityOpt
             return null;
         }
 
-        WarnIfUnresolved(client.Secret, "Client", clientId);
         return Credentials.Match(clientSecret, client.SecretHash, client.Secret)
             ? await IssueAsync(clientId, Roles.Service, string.Join(' ', ServiceScope.Parse(client.Scopes)), cancellationToken)
             : null;
@@ -42,14 +39,5 @@ public sealed class TokenIssuer(ITokenSigner signer, IOptionsMonitor<IdentityOpt
         var lifetime = identity.CurrentValue.TokenLifetimeSeconds;
         var claims = new TokenClaims(auth.Value.Issuer, auth.Value.Audience, subject, role, scope, now, now.AddSeconds(lifetime));
         return new IssuedToken(await JwsToken.CreateAsync(claims, signer, cancellationToken), "Bearer", lifetime);
-    }
-
-    private void WarnIfUnresolved(string? plain, string kind, string name)
-    {
-        if (plain is not null && Credentials.IsUnresolvedReference(plain))
-        {
-            // The reference text names a vault and a secret, not the secret itself.
-            logger.LogWarning("{Kind} {Name}'s credential is an unresolved Key Vault reference; nobody can sign in as it", kind, name);
-        }
     }
 }

@@ -77,6 +77,30 @@ public sealed class AzureSettingsTests
         Assert.DoesNotContain("Auth:ClientSecret", AzureSettings.RequiredFor("mobile-bff"));
     }
 
+    [Fact]
+    public void Identity_NeedsEveryServiceClientsSecretAndScopes_UnderItsSettingName()
+    {
+        var required = AzureSettings.RequiredFor("identity");
+
+        Assert.Contains("Identity:Clients:order_history:Secret", required);
+        Assert.Contains("Identity:Clients:web_bff:Scopes", required);
+        Assert.Contains("Identity:Clients:orders:Secret", required);
+        Assert.DoesNotContain(required, key => key.Contains("order-history", StringComparison.Ordinal) && key.StartsWith("Identity:", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Identity_AUserWhosePasswordIsAnUnresolvedKeyVaultReference_IsMissing()
+    {
+        var settings = Complete("identity");
+        settings["Identity:Users:alice:Password"] = "@Microsoft.KeyVault(SecretUri=https://kv.vault.azure.net/secrets/user-alice)";
+        settings["Identity:Users:bob:Password"] = "resolved";
+        settings["Identity:Users:local:PasswordHash"] = "pbkdf2-sha256$1$a$b";
+
+        var missing = AzureSettings.Missing("identity", Configuration(settings));
+
+        Assert.Equal(["Identity:Users:alice:Password"], missing);
+    }
+
     private static Dictionary<string, string?> Complete(string app) =>
         AzureSettings.RequiredFor(app).ToDictionary(key => key, key => (string?)(key == AzureSettings.TargetKey ? "azure" : "set"));
 

@@ -1,3 +1,4 @@
+using Serverless.BuildingBlocks.Hosting;
 using Serverless.Identity.IssuingTokens;
 
 namespace Serverless.UnitTests.Identity;
@@ -49,7 +50,7 @@ public sealed class CredentialsTests
         const string reference = "@Microsoft.KeyVault(SecretUri=https://kv.vault.azure.net/secrets/client-web-bff)";
 
         // When someone who read the app settings sends that text; Then it does not match
-        Assert.True(Credentials.IsUnresolvedReference(reference));
+        Assert.True(AzureSettings.IsUnresolvedKeyVaultReference(reference));
         Assert.False(Credentials.Match(reference, hash: null, plain: reference));
     }
 }

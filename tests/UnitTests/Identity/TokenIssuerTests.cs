@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Serverless.BuildingBlocks.Auth;
 using Serverless.Identity.IssuingTokens;
@@ -22,7 +21,7 @@ public sealed class TokenIssuerTests : IDisposable
         options.Users["alice"] = new UserEntry { Password = "generated-alice", Role = Roles.Customer };
         options.Clients["order_history"] = new ClientEntry { Secret = "generated-history", Scopes = "orders.feed payments.feed shipping.feed" };
         options.Clients["web-bff"] = new ClientEntry { Secret = Reference, Scopes = "payments.read" };
-        _issuer = new TokenIssuer(_signer, new Fixed(options), Options.Create(new AuthOptions()), TimeProvider.System, NullLogger<TokenIssuer>.Instance);
+        _issuer = new TokenIssuer(_signer, new Fixed(options), Options.Create(new AuthOptions()), TimeProvider.System);
     }
 
     public void Dispose()

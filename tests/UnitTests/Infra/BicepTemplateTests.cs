@@ -322,6 +322,7 @@ public sealed class BicepTemplateTests
                 .Concat(app.GetProperty("bus").GetBoolean() ? Keys("settingsBusApp") : [])
                 .Concat(app.GetProperty("serviceClient").GetBoolean() ? Keys("settingsServiceClient") : [])
                 .Concat(name == "identity" ? Keys("settingsIdentity") : [])
+                .Concat(name == "identity" ? IdentityDirectoryKeys(root) : [])
                 .Select(k => k.Replace("__", ":", StringComparison.Ordinal))
                 .Concat(appConfiguration)
                 .Concat(AzureSettings.Apps.Select(a => $"Services:{a}:https:0"))
@@ -346,6 +347,16 @@ public sealed class BicepTemplateTests
         Assert.Contains("@Microsoft.KeyVault(SecretUri={0}/secrets/client-{1})", variables.GetProperty("settingsServiceClient").GetProperty("Auth__ClientSecret").GetString(), StringComparison.Ordinal);
         var site = AllOfType(root, "Microsoft.Web/sites").Single().GetProperty("properties");
         Assert.Equal("[parameters('identityId')]", site.GetProperty("keyVaultReferenceIdentity").GetString());
+    }
+
+    // The identity directory's setting names, as main.bicep's identityDirectory builds them from its users and clients.
+    private static IEnumerable<string> IdentityDirectoryKeys(JsonElement root)
+    {
+        var variables = root.GetProperty("variables");
+        var users = variables.GetProperty("demoUsers").EnumerateArray().Select(u => AzureSettings.SettingName(u.GetProperty("name").GetString()!));
+        var clients = variables.GetProperty("serviceClients").EnumerateArray().Select(c => AzureSettings.SettingName(c.GetProperty("name").GetString()!));
+        return users.SelectMany(u => new[] { $"Identity__Users__{u}__Password", $"Identity__Users__{u}__Role" })
+            .Concat(clients.SelectMany(c => new[] { $"Identity__Clients__{c}__Secret", $"Identity__Clients__{c}__Scopes" }));
     }
 
     [Fact]
