@@ -59,7 +59,8 @@ public sealed class IngestionListener : IDisposable
                 {
                     if (!string.IsNullOrWhiteSpace(line))
                     {
-                        _envelopes.Enqueue(JsonDocument.Parse(line).RootElement.Clone());
+                        using var envelope = JsonDocument.Parse(line);
+                        _envelopes.Enqueue(envelope.RootElement.Clone());
                         received++;
                     }
                 }
