@@ -139,8 +139,11 @@ public static partial class GatewayApp
         app.Use(app.Services.GetRequiredService<GatewayMetrics>().Record);
         app.Use(CorrelationId);
         app.Use(BodyLimit);
-        app.Use(Authenticate);
+        // Who the caller is, then its rate, then the 401: every request counts against its caller's window whatever
+        // its auth outcome (a missing, forged or expired token counts against the client address, as sign-ins do).
+        app.Use(Identify);
         app.UseRateLimiter();
+        app.Use(RequireCaller);
         app.MapGet("/health", (HttpContext context, IHttpClientFactory clients) => Health(context, clients, services));
         app.MapGet(ApiDocument.Path, () => Results.Text(ApiDocument.Embedded.Json, "application/json"));
         app.MapScalarApiReference(ApiDocument.DocsPath, docs => docs.WithTitle("Serverless shop API").WithOpenApiRoutePattern(ApiDocument.Path));
@@ -186,29 +189,31 @@ public static partial class GatewayApp
         return next(context);
     }
 
-    /// <summary>JWT validation at the edge for every <c>/api</c> route; the services validate again.</summary>
-    private static async Task Authenticate(HttpContext context, RequestDelegate next)
+    private static bool RequiresToken(PathString path) =>
+        path.StartsWithSegments("/api") || path.StartsWithSegments("/ops") || path.StartsWithSegments("/bff");
+
+    /// <summary>
+    /// JWT validation at the edge for every <c>/api</c>, <c>/bff</c> and <c>/ops</c> route (the services validate again):
+    /// a valid token makes the caller its subject. Refuses nothing itself: the rate limiter runs next, so calls
+    /// without a valid token are limited too, by client address; <see cref="RequireCaller"/> then answers 401.
+    /// </summary>
+    private static async Task Identify(HttpContext context, RequestDelegate next)
     {
-        var path = context.Request.Path;
-        if (!path.StartsWithSegments("/api") && !path.StartsWithSegments("/ops") && !path.StartsWithSegments("/bff"))
-        {
-            await next(context);
-            return;
-        }
-
         var header = context.Request.Headers.Authorization.ToString();
-        var caller = header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
-            ? await context.RequestServices.GetRequiredService<TokenValidator>().ValidateAsync(header["Bearer ".Length..].Trim(), context.RequestAborted)
-            : null;
-        if (caller is null)
+        if (RequiresToken(context.Request.Path) && header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
+            && await context.RequestServices.GetRequiredService<TokenValidator>().ValidateAsync(header["Bearer ".Length..].Trim(), context.RequestAborted) is { } caller)
         {
-            await WriteProblem(context, StatusCodes.Status401Unauthorized, "Unauthorized", "A valid bearer token is required.");
-            return;
+            context.Items[CallerItem] = caller;
         }
 
-        context.Items[CallerItem] = caller;
         await next(context);
     }
+
+    /// <summary>401 for a route that needs a token when the caller has none that is valid (after the rate limiter counted the call).</summary>
+    private static Task RequireCaller(HttpContext context, RequestDelegate next) =>
+        RequiresToken(context.Request.Path) && context.Items[CallerItem] is not Caller
+            ? WriteProblem(context, StatusCodes.Status401Unauthorized, "Unauthorized", "A valid bearer token is required.")
+            : next(context);
 
     /// <summary>Operations (admin only): the bus's dead letters, listed, replayed or purged.</summary>
     private static RouteGroupBuilder MapOperations(WebApplication app, IReadOnlyList<string> services)
@@ -302,6 +307,12 @@ public static partial class GatewayApp
         await WriteProblem(context, StatusCodes.Status403Forbidden, "Forbidden", "Operations are for admins.");
     });
 
+    /// <summary>
+    /// The rate limiter's partition: the subject of a valid token, else the client address: anonymous calls,
+    /// sign-ins (<c>POST /auth/token</c>, successful or not) and calls with a missing, forged or expired token.
+    /// Never an unverified claim: a forged token naming someone would otherwise spend that someone's allowance,
+    /// and a new made-up subject per call would escape the limit.
+    /// </summary>
     private static string CallerKey(HttpContext context) =>
         context.Items[CallerItem] is Caller caller ? "sub:" + caller.Subject : "ip:" + context.Connection.RemoteIpAddress;
 

@@ -38,12 +38,21 @@ public sealed class ApimPolicyParityTests
         },
         ["rate-limit"] = () =>
         {
-            var limit = Section("inbound").Descendants("rate-limit-by-key").Single();
+            var limits = Section("inbound").Descendants("rate-limit-by-key").ToList();
             var gateway = LocalSettings.GetProperty("Gateway");
-            Assert.Equal(gateway.GetProperty("RateLimitPermits").GetInt32().ToString(System.Globalization.CultureInfo.InvariantCulture), (string?)limit.Attribute("calls"));
-            Assert.Equal(gateway.GetProperty("RateLimitWindowSeconds").GetInt32().ToString(System.Globalization.CultureInfo.InvariantCulture), (string?)limit.Attribute("renewal-period"));
-            Assert.Equal("Retry-After", (string?)limit.Attribute("retry-after-header-name"));
-            Assert.Contains("sub:", (string)limit.Attribute("counter-key")!, StringComparison.Ordinal);
+            Assert.All(limits, limit =>
+            {
+                Assert.Equal(gateway.GetProperty("RateLimitPermits").GetInt32().ToString(System.Globalization.CultureInfo.InvariantCulture), (string?)limit.Attribute("calls"));
+                Assert.Equal(gateway.GetProperty("RateLimitWindowSeconds").GetInt32().ToString(System.Globalization.CultureInfo.InvariantCulture), (string?)limit.Attribute("renewal-period"));
+                Assert.Equal("Retry-After", (string?)limit.Attribute("retry-after-header-name"));
+            });
+
+            // A valid token's caller by its subject; every other call (refused tokens and sign-ins included) by client address,
+            // counted before validate-jwt can refuse it
+            Assert.Contains(limits, l => ((string)l.Attribute("counter-key")!).Contains("sub:", StringComparison.Ordinal));
+            var byAddress = Assert.Single(limits, l => ((string)l.Attribute("counter-key")!).Contains("ip:", StringComparison.Ordinal));
+            Assert.True(byAddress.IsBefore(Section("inbound").Descendants("validate-jwt").Single()), "the client-address limit must come before validate-jwt");
+            Assert.Contains("ContainsKey(\"jwt\")", (string)byAddress.Attribute("increment-condition")!, StringComparison.Ordinal);
         },
         ["request-metrics"] = () =>
         {
