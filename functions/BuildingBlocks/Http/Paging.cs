@@ -93,6 +93,30 @@ public static class Paging
     /// <summary>The <c>Link</c> header value for the next page.</summary>
     public static string NextLink(string path, int limit, string next) => $"<{NextUrl(path, limit, next)}>; rel=\"next\"";
 
+    /// <summary>The position a <c>Link</c> header's <c>rel="next"</c> URL carries in its cursor (for a client that relays a page), if any.</summary>
+    public static string? NextPosition(IEnumerable<string> linkHeaders)
+    {
+        ArgumentNullException.ThrowIfNull(linkHeaders);
+        foreach (var link in linkHeaders.SelectMany(l => l.Split(',')))
+        {
+            var parts = link.Split(';', StringSplitOptions.TrimEntries);
+            if (parts.Length < 2 || parts[0] is not ['<', .., '>'] || !parts[1..].Contains("rel=\"next\"", StringComparer.OrdinalIgnoreCase))
+            {
+                continue;
+            }
+
+            var url = parts[0][1..^1];
+            var question = url.IndexOf('?', StringComparison.Ordinal);
+            var query = Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(question < 0 ? "" : url[question..]);
+            if (query.TryGetValue(CursorParameter, out var cursor) && cursor.Count == 1 && TryDecodeCursor(cursor[0], out var position))
+            {
+                return position;
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>
     /// Answers <paramref name="page"/>'s items as a plain JSON array and, when it has a next position, sets
     /// <c>Link</c> to the same path (the request's, which the gateway keeps) with the same limit.
@@ -133,12 +157,35 @@ public static class Paging
     /// <summary>A position made of a timestamp and an id (<c>{at:O}|{id}</c>), as lists sorted by time then id use.</summary>
     public static string Position(DateTimeOffset at, string id) => at.ToString("O", CultureInfo.InvariantCulture) + "|" + id;
 
+    /// <summary>
+    /// For lists ordered newest first, then by id ascending: a page of <paramref name="ordered"/> after
+    /// <paramref name="position"/> (a <see cref="Position"/>; <see cref="FormatException"/> if it is not one),
+    /// whose next position is the last item's time and id.
+    /// </summary>
+    public static Page<T> NewestFirst<T>(IEnumerable<T> ordered, int limit, string? position, Func<T, DateTimeOffset> atOf, Func<T, string> idOf)
+    {
+        ArgumentNullException.ThrowIfNull(atOf);
+        ArgumentNullException.ThrowIfNull(idOf);
+        Func<T, bool>? isAfter = null;
+        if (position is not null)
+        {
+            if (!TryParsePosition(position, out var at, out var id))
+            {
+                throw new FormatException($"'{position}' is not a list position.");
+            }
+
+            isAfter = item => atOf(item) < at || (atOf(item) == at && string.CompareOrdinal(idOf(item), id) > 0);
+        }
+
+        return Slice(ordered, limit, isAfter, item => Position(atOf(item), idOf(item)));
+    }
+
     public static bool TryParsePosition(string? position, out DateTimeOffset at, out string id)
     {
         at = default;
         id = "";
         var bar = position?.IndexOf('|', StringComparison.Ordinal) ?? -1;
-        if (bar < 1 || !DateTimeOffset.TryParseExact(position![..bar], "O", CultureInfo.InvariantCulture, DateTimeStyles.None, out at))
+        if (bar < 1 || !DateTimeOffset.TryParseExact(position![..bar], "O", CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out at))
         {
             return false;
         }
