@@ -80,7 +80,7 @@ public sealed class BffTests(SystemFixture system)
         var first = await ConfirmedOrder("bob");
         var second = await ConfirmedOrder("bob");
 
-        using var response = await _shop.SendAsync(HttpMethod.Get, "bff/mobile/orders", "bob");
+        using var response = await _shop.SendAsync(HttpMethod.Get, "bff/mobile/orders?limit=500", "bob");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var orders = (await response.Content.ReadFromJsonAsync<JsonElement>()).EnumerateArray().ToList();
 

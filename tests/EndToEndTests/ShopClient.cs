@@ -146,9 +146,10 @@ public sealed class ShopClient(Uri gateway) : IDisposable
         return (await response.Content.ReadFromJsonAsync<List<EventView>>())!;
     }
 
+    /// <summary>The customer's orders, newest first: one page of up to 500 (the list is paged; 100 by default).</summary>
     public async Task<List<OrderView>> OrdersAsync(string user)
     {
-        using var response = await SendAsync(HttpMethod.Get, "api/orders", user);
+        using var response = await SendAsync(HttpMethod.Get, "api/orders?limit=500", user);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         return (await response.Content.ReadFromJsonAsync<List<OrderView>>())!;
     }

@@ -21,13 +21,25 @@ public sealed class MyOrdersFunction(IHttpClientFactory clients, TokenValidator 
             return denied;
         }
 
+        if (!Paging.TryRead(request, out var asked, out var invalid))
+        {
+            return invalid!;
+        }
+
         try
         {
-            using var message = request.OnBehalfOf(HttpMethod.Get, "api/orders");
+            // The same page of Orders' list: its cursor is passed through as is, and its next link is re-pointed here.
+            var path = asked.After is { } after ? Paging.NextUrl("api/orders", asked.Limit, after) : $"api/orders?{Paging.LimitParameter}={asked.Limit}";
+            using var message = request.OnBehalfOf(HttpMethod.Get, path);
             using var response = await clients.CreateClient("orders").SendAsync(message, request.HttpContext.RequestAborted);
+            if (response.StatusCode == System.Net.HttpStatusCode.BadRequest)
+            {
+                return Paging.InvalidCursor(); // the limit was checked here: only the cursor can be refused
+            }
+
             response.EnsureSuccessStatusCode();
             var orders = await response.Content.ReadFromJsonAsync<List<SlimOrder>>(JsonBody.Options, request.HttpContext.RequestAborted) ?? [];
-            return new OkObjectResult(orders);
+            return Paging.Ok(request, asked, new Page<SlimOrder>(orders, response.Headers.TryGetValues("Link", out var links) ? Paging.NextPosition(links) : null));
         }
         catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or Polly.CircuitBreaker.BrokenCircuitException or Polly.Timeout.TimeoutRejectedException)
         {

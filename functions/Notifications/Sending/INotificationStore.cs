@@ -1,3 +1,5 @@
+using Serverless.BuildingBlocks.Http;
+
 namespace Serverless.Notifications.Sending;
 
 /// <summary>
@@ -16,6 +18,14 @@ public interface INotificationStore
 
     /// <summary>The customer's notifications, newest first.</summary>
     Task<IReadOnlyList<Notification>> ForCustomerAsync(string customerId, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// One page of the customer's notifications, newest first (<see cref="Notification.NewestFirst"/>): at most
+    /// <paramref name="limit"/>, strictly after <paramref name="after"/> (a <see cref="Paging.Position"/> of
+    /// <c>at</c> and id, as <see cref="Page{T}.Next"/> hands out; null for the first page). A position that is
+    /// not one is a <see cref="FormatException"/>.
+    /// </summary>
+    Task<Page<Notification>> ForCustomerAsync(string customerId, int limit, string? after, CancellationToken cancellationToken = default);
 }
 
 /// <summary>The port to whatever delivers e-mail (in Azure: Communication Services or a provider).</summary>

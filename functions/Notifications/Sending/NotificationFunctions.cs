@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
 using Serverless.BuildingBlocks.Auth;
+using Serverless.BuildingBlocks.Http;
 
 namespace Serverless.Notifications.Sending;
 
@@ -16,6 +17,18 @@ public sealed class NotificationFunctions(INotificationStore store, TokenValidat
             return denied;
         }
 
-        return new OkObjectResult(await store.ForCustomerAsync(caller!.Subject, request.HttpContext.RequestAborted));
+        if (!Paging.TryRead(request, out var asked, out var invalid))
+        {
+            return invalid!;
+        }
+
+        try
+        {
+            return Paging.Ok(request, asked, await store.ForCustomerAsync(caller!.Subject, asked.Limit, asked.After, request.HttpContext.RequestAborted));
+        }
+        catch (FormatException)
+        {
+            return Paging.InvalidCursor();
+        }
     }
 }

@@ -1,3 +1,4 @@
+using Serverless.BuildingBlocks.Http;
 using Serverless.BuildingBlocks.Messaging;
 
 namespace Serverless.OrderHistory.Projecting;
@@ -24,6 +25,15 @@ public interface IOrderHistoryStore
 
     /// <summary>The customer's orders, newest update first (<see cref="OrderHistoryView.NewestFirst"/>).</summary>
     Task<IReadOnlyList<OrderHistoryView>> ForCustomerAsync(string customerId, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// One page of the customer's orders, newest update first (<see cref="OrderHistoryView.NewestFirst"/>): at most
+    /// <paramref name="limit"/>, strictly after <paramref name="after"/> (a <see cref="Paging.Position"/> of
+    /// <c>updatedAt</c> and order id, as <see cref="Page{T}.Next"/> hands out; null for the first page). A position
+    /// that is not one is a <see cref="FormatException"/>. The order's key is its last update, so an order updated
+    /// between two page reads moves to the front: it is not on the later pages (it was, or will be, on the first).
+    /// </summary>
+    Task<Page<OrderHistoryView>> ForCustomerAsync(string customerId, int limit, string? after, CancellationToken cancellationToken = default);
 
     /// <summary>Every order in the model (what a rebuild compares with).</summary>
     Task<IReadOnlyList<OrderHistoryView>> ReadAllAsync(CancellationToken cancellationToken = default);

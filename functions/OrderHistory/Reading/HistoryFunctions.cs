@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
 using Serverless.BuildingBlocks.Auth;
+using Serverless.BuildingBlocks.Http;
 using Serverless.OrderHistory.Projecting;
 using Serverless.OrderHistory.Rebuilding;
 
@@ -19,8 +20,20 @@ public sealed class HistoryFunctions(IOrderHistoryStore history, HistoryRebuilde
             return denied;
         }
 
-        var orders = await history.ForCustomerAsync(caller!.Subject, request.HttpContext.RequestAborted);
-        return new OkObjectResult(orders.Select(OrderHistoryEntry.From).ToList());
+        if (!Paging.TryRead(request, out var asked, out var invalid))
+        {
+            return invalid!;
+        }
+
+        try
+        {
+            var page = await history.ForCustomerAsync(caller!.Subject, asked.Limit, asked.After, request.HttpContext.RequestAborted);
+            return Paging.Ok(request, asked, new Page<OrderHistoryEntry>([.. page.Items.Select(OrderHistoryEntry.From)], page.Next));
+        }
+        catch (FormatException)
+        {
+            return Paging.InvalidCursor();
+        }
     }
 
     /// <summary>How far the read model is behind its sources, for operations.</summary>

@@ -1,3 +1,5 @@
+using Serverless.BuildingBlocks.Http;
+
 namespace Serverless.Orders.Domain;
 
 /// <summary>
@@ -45,6 +47,17 @@ public interface IOrderEventStore
 
     /// <summary>The customer's order ids, newest first.</summary>
     Task<IReadOnlyList<string>> ListAsync(string customerId);
+
+    /// <summary>
+    /// One page of the customer's order ids, newest first: at most <paramref name="limit"/> of them, strictly
+    /// after <paramref name="after"/> (a <see cref="Page{T}.Next"/> this adapter handed out; null for the first
+    /// page). Keyset on the list's stable order, so orders placed meanwhile neither repeat nor shift a page.
+    /// A position this adapter cannot read is a <see cref="FormatException"/>.
+    /// </summary>
+    Task<Page<string>> ListAsync(string customerId, int limit, string? after);
+
+    /// <summary>The stream's events with versions in (<paramref name="afterVersion"/>, <paramref name="upToVersion"/>], oldest first.</summary>
+    Task<IReadOnlyList<StoredEvent>> LoadRangeAsync(string orderId, int afterVersion, int upToVersion);
 
     Task<IReadOnlyList<SagaStart>> PendingSagaStartsAsync();
 

@@ -63,16 +63,27 @@ public sealed class OrderQueryFunctions(IOrderEventStore store, TokenValidator a
             return denied;
         }
 
-        var views = new List<OrderView>();
-        foreach (var id in await store.ListAsync(caller!.Subject))
+        if (!Paging.TryRead(request, out var asked, out var invalid))
         {
-            if (await store.LoadOrderAsync(id) is { } order)
-            {
-                views.Add(OrderView.From(order));
-            }
+            return invalid!;
         }
 
-        return new OkObjectResult(views);
+        Page<string> ids;
+        try
+        {
+            ids = await store.ListAsync(caller!.Subject, asked.Limit, asked.After);
+        }
+        catch (FormatException)
+        {
+            return Paging.InvalidCursor();
+        }
+
+        // Only this page's orders are loaded (each from its latest snapshot), a few at a time, in list order.
+        var views = new OrderView?[ids.Items.Count];
+        await Parallel.ForEachAsync(Enumerable.Range(0, views.Length), new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = request.HttpContext.RequestAborted },
+            async (i, _) => views[i] = await store.LoadOrderAsync(ids.Items[i]) is { } order ? OrderView.From(order) : null);
+
+        return Paging.Ok(request, asked, new Page<OrderView>([.. views.OfType<OrderView>()], ids.Next));
     }
 
     [Function("GetOrderEvents")]
@@ -85,13 +96,27 @@ public sealed class OrderQueryFunctions(IOrderEventStore store, TokenValidator a
             return denied;
         }
 
-        var events = await store.LoadAsync(orderId);
-        var order = Order.Rehydrate(orderId, events);
+        if (!Paging.TryRead(request, out var asked, out var invalid))
+        {
+            return invalid!;
+        }
+
+        var after = 0;
+        if (asked.After is { } position && (!int.TryParse(position, NumberStyles.None, CultureInfo.InvariantCulture, out after) || after < 1))
+        {
+            return Paging.InvalidCursor();
+        }
+
+        var order = await store.LoadOrderAsync(orderId);
         if (order is null || !caller!.CanSee(order.CustomerId))
         {
             return Problems.NotFound($"Order {orderId} does not exist.");
         }
 
-        return new OkObjectResult(events.Select(e => new EventView(e.Version, e.Type, e.At, e.Data)));
+        // Versions are 1, 2, 3, ... without gaps: the page after version v is (v, v + limit].
+        var upTo = (int)Math.Min((long)after + asked.Limit, order.Version);
+        var events = await store.LoadRangeAsync(orderId, after, upTo);
+        var next = upTo < order.Version ? upTo.ToString(CultureInfo.InvariantCulture) : null;
+        return Paging.Ok(request, asked, new Page<EventView>([.. events.Select(e => new EventView(e.Version, e.Type, e.At, e.Data))], next));
     }
 }

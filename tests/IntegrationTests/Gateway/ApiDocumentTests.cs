@@ -84,6 +84,8 @@ public sealed partial class ApiDocumentTests
         Assert.Equal(ParameterLocation.Query, limit.In);
         Assert.Equal("1", limit.Schema!.Minimum);
         Assert.Equal("500", limit.Schema.Maximum);
+        var cursor = Assert.Single(list.Parameters!, p => p.Name == "cursor"); // what the Link URLs carry
+        Assert.Equal(ParameterLocation.Query, cursor.In);
         Assert.True(list.Responses!["200"].Headers!.ContainsKey("Link"));
     }
 

@@ -63,6 +63,50 @@ public abstract class NotificationStoreContract
         Assert.Empty(await store.ForCustomerAsync("carol"));
     }
 
+    [Fact]
+    public async Task ACustomersNotifications_InPages_AreTheFullList_NoneRepeatedOrSkipped_EvenWithNewOnesMeanwhile()
+    {
+        // Given five of alice's, two at the same instant (the id breaks the tie), and one of bob's
+        var (store, _) = await CreateAsync();
+        foreach (var (order, minute) in new[] { ("order-1", 1), ("order-2", 3), ("order-3", 3), ("order-4", 2), ("order-5", 9) })
+        {
+            await store.TryAddAsync("m-" + order, "alice", Received(order, minute));
+        }
+
+        await store.TryAddAsync("m-bob", "bob", Received("order-6", 4));
+        var all = (await store.ForCustomerAsync("alice")).Select(n => n.Id).ToList();
+
+        for (var limit = 1; limit <= 6; limit++)
+        {
+            var walked = new List<string>();
+            string? next = null;
+            do
+            {
+                var page = await store.ForCustomerAsync("alice", limit, next);
+                Assert.InRange(page.Items.Count, page.Next is null ? 0 : limit, limit);
+                walked.AddRange(page.Items.Select(n => n.Id));
+                next = page.Next;
+            }
+            while (next is not null);
+            Assert.Equal(all, walked);
+        }
+
+        // A newer notification between two page reads is before the position: the rest neither repeats nor skips.
+        var first = await store.ForCustomerAsync("alice", 2, null);
+        await store.TryAddAsync("m-new", "alice", Received("order-7", 30));
+        var rest = new List<string>();
+        for (var next = first.Next; next is not null;)
+        {
+            var page = await store.ForCustomerAsync("alice", 2, next);
+            rest.AddRange(page.Items.Select(n => n.Id));
+            next = page.Next;
+        }
+
+        Assert.Equal(all.Skip(2), rest);
+        Assert.Empty((await store.ForCustomerAsync("carol", 10, null)).Items);
+        await Assert.ThrowsAsync<FormatException>(() => store.ForCustomerAsync("alice", 2, "not a position"));
+    }
+
     [Theory]
     [InlineData("", "order-1")]
     [InlineData("a/b", "order-1")]

@@ -244,6 +244,9 @@ public sealed class CosmosHistoryFeedTests(CosmosServerFixture cosmos)
         public Task<IReadOnlyList<OrderHistoryView>> ForCustomerAsync(string customerId, CancellationToken cancellationToken = default) =>
             inner.ForCustomerAsync(customerId, cancellationToken);
 
+        public Task<Serverless.BuildingBlocks.Http.Page<OrderHistoryView>> ForCustomerAsync(string customerId, int limit, string? after, CancellationToken cancellationToken = default) =>
+            inner.ForCustomerAsync(customerId, limit, after, cancellationToken);
+
         public Task<IReadOnlyList<OrderHistoryView>> ReadAllAsync(CancellationToken cancellationToken = default) => inner.ReadAllAsync(cancellationToken);
 
         public Task ReplaceWithAsync(IReadOnlyCollection<OrderHistoryView> rebuilt, IReadOnlySet<string> replayed, CancellationToken cancellationToken = default) =>

@@ -40,6 +40,37 @@ public abstract class OrderHistoryStoreContract
     }
 
     [Fact]
+    public async Task ACustomersOrders_InPages_AreTheFullList_NoneRepeatedOrSkipped()
+    {
+        // Given five orders of alice's, two of them updated at the same minute (the id breaks the tie), and one of bob's
+        var store = await CreateStoreAsync();
+        await store.ApplyAsync([
+            Placed("order-1", "alice", 1m, minute: 1), Placed("order-2", "alice", 2m, minute: 3), Placed("order-3", "alice", 3m, minute: 3),
+            Placed("order-4", "alice", 4m, minute: 2), Placed("order-5", "alice", 5m, minute: 9), Placed("order-6", "bob", 6m, minute: 4)]);
+        var all = (await store.ForCustomerAsync("alice")).Select(v => v.OrderId).ToList();
+        Assert.Equal(["order-5", "order-2", "order-3", "order-4", "order-1"], all);
+
+        for (var limit = 1; limit <= 6; limit++)
+        {
+            var walked = new List<string>();
+            string? next = null;
+            do
+            {
+                var page = await store.ForCustomerAsync("alice", limit, next);
+                Assert.InRange(page.Items.Count, page.Next is null ? 0 : limit, limit);
+                Assert.All(page.Items, v => Assert.NotEmpty(v.Timeline));
+                walked.AddRange(page.Items.Select(v => v.OrderId));
+                next = page.Next;
+            }
+            while (next is not null);
+            Assert.Equal(all, walked);
+        }
+
+        Assert.Empty((await store.ForCustomerAsync("carol", 10, null)).Items);
+        await Assert.ThrowsAsync<FormatException>(() => store.ForCustomerAsync("alice", 2, "not a position"));
+    }
+
+    [Fact]
     public async Task ARedeliveredBatch_ChangesNothing()
     {
         // Given a batch applied

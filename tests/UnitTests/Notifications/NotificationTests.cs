@@ -84,6 +84,9 @@ public sealed class NotificationTests
 
         public Task<IReadOnlyList<Notification>> ForCustomerAsync(string customerId, CancellationToken cancellationToken = default) =>
             Task.FromResult<IReadOnlyList<Notification>>([.. _byId.Values]);
+
+        public Task<Serverless.BuildingBlocks.Http.Page<Notification>> ForCustomerAsync(string customerId, int limit, string? after, CancellationToken cancellationToken = default) =>
+            Task.FromResult(Serverless.BuildingBlocks.Http.Paging.NewestFirst(_byId.Values.Order(Notification.NewestFirst), limit, after, n => n.At, n => n.Id));
     }
 
     private sealed class FakeSender : IEmailSender

@@ -1,3 +1,4 @@
+using Serverless.BuildingBlocks.Http;
 using Serverless.Orders.Domain;
 
 namespace Serverless.UnitTests.Orders;
@@ -97,6 +98,33 @@ public sealed class InMemoryOrderEventStore : IOrderEventStore
 
         return ids;
     }
+
+    /// <summary>Keyset on the placement index: the position is the last order's index in <c>_placed</c>.</summary>
+    public async Task<Page<string>> ListAsync(string customerId, int limit, string? after)
+    {
+        var before = after is null ? int.MaxValue : int.Parse(after, System.Globalization.CultureInfo.InvariantCulture);
+        List<string> placed;
+        lock (_gate)
+        {
+            placed = [.. _placed];
+        }
+
+        var mine = new List<(string Id, int Index)>();
+        for (var i = Math.Min(before, placed.Count) - 1; i >= 0 && mine.Count <= limit; i--)
+        {
+            if ((await LoadOrderAsync(placed[i]))?.CustomerId == customerId)
+            {
+                mine.Add((placed[i], i));
+            }
+        }
+
+        return mine.Count > limit
+            ? new Page<string>([.. mine.Take(limit).Select(m => m.Id)], mine[limit - 1].Index.ToString(System.Globalization.CultureInfo.InvariantCulture))
+            : new Page<string>([.. mine.Select(m => m.Id)], null);
+    }
+
+    public async Task<IReadOnlyList<StoredEvent>> LoadRangeAsync(string orderId, int afterVersion, int upToVersion) =>
+        [.. (await LoadAsync(orderId, upToVersion)).Where(e => e.Version > afterVersion)];
 
     public Task<IReadOnlyList<SagaStart>> PendingSagaStartsAsync()
     {

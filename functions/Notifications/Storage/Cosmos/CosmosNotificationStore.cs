@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Azure.Cosmos;
+using Serverless.BuildingBlocks.Http;
 using Serverless.BuildingBlocks.Storage;
 using Serverless.BuildingBlocks.Storage.Cosmos;
 using Serverless.Notifications.Sending;
@@ -59,6 +60,10 @@ public sealed class CosmosNotificationStore(Container container) : INotification
         notifications.Sort(Notification.NewestFirst);
         return notifications;
     }
+
+    /// <summary>The customer's partition is read and ordered here (as the full list is), then cut after the position.</summary>
+    public async Task<Page<Notification>> ForCustomerAsync(string customerId, int limit, string? after, CancellationToken cancellationToken = default) =>
+        Paging.NewestFirst(await ForCustomerAsync(customerId, cancellationToken), limit, after, n => n.At, n => n.Id);
 
     private static Notification ToNotification(JsonElement document)
     {

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Dapper;
+using Serverless.BuildingBlocks.Http;
 using Serverless.BuildingBlocks.Storage.Sqlite;
 using Serverless.BuildingBlocks.Messaging;
 using Serverless.BuildingBlocks.Storage;
@@ -41,9 +42,45 @@ public sealed class SqliteNotificationStore(SqliteDatabase db) : INotificationSt
     public async Task<IReadOnlyList<Notification>> ForCustomerAsync(string customerId, CancellationToken cancellationToken = default)
     {
         await using var c = db.Open();
+        var notifications = Read(await c.QueryAsync<(string Id, string Type, string OrderId, string At)>(
+            "SELECT id, type, order_id, at FROM notifications WHERE customer_id = @customerId", new { customerId }));
+        notifications.Sort(Notification.NewestFirst);
+        return notifications;
+    }
+
+    /// <summary>
+    /// Keyset in SQL on (at DESC, id ASC): <c>at</c> is stored as UTC round-trip text, whose order is the
+    /// time order, and ids compare byte-wise as <see cref="string.CompareOrdinal(string, string)"/> does for
+    /// the ASCII ids notifications have. The page is sorted again with <see cref="Notification.NewestFirst"/>.
+    /// </summary>
+    public async Task<Page<Notification>> ForCustomerAsync(string customerId, int limit, string? after, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+        string? afterAt = null, afterId = null;
+        if (after is not null)
+        {
+            if (!Paging.TryParsePosition(after, out var at, out var id))
+            {
+                throw new FormatException($"'{after}' is not a notification list position.");
+            }
+
+            (afterAt, afterId) = (at.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture), id);
+        }
+
+        await using var c = db.Open();
         var rows = await c.QueryAsync<(string Id, string Type, string OrderId, string At)>(
-            "SELECT id, type, order_id, at FROM notifications WHERE customer_id = @customerId", new { customerId });
-        var notifications = rows.Select(r =>
+            """
+            SELECT id, type, order_id, at FROM notifications
+            WHERE customer_id = @customerId AND (@afterAt IS NULL OR at < @afterAt OR (at = @afterAt AND id > @afterId))
+            ORDER BY at DESC, id ASC LIMIT @take
+            """, new { customerId, afterAt, afterId, take = limit + 1 });
+        var notifications = Read(rows);
+        notifications.Sort(Notification.NewestFirst);
+        return Paging.Slice(notifications, limit, null, n => Paging.Position(n.At, n.Id));
+    }
+
+    private static List<Notification> Read(IEnumerable<(string Id, string Type, string OrderId, string At)> rows) =>
+        rows.Select(r =>
         {
             try
             {
@@ -54,7 +91,4 @@ public sealed class SqliteNotificationStore(SqliteDatabase db) : INotificationSt
                 throw new CorruptDocumentException(Kind, r.Id, ex);
             }
         }).ToList();
-        notifications.Sort(Notification.NewestFirst);
-        return notifications;
-    }
 }

@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Azure.Cosmos;
+using Serverless.BuildingBlocks.Http;
 using Serverless.BuildingBlocks.Messaging;
 using Serverless.BuildingBlocks.Storage;
 using Serverless.BuildingBlocks.Storage.Cosmos;
@@ -42,6 +43,10 @@ public sealed class CosmosOrderHistoryStore(Container container) : IOrderHistory
 
     public Task<IReadOnlyList<OrderHistoryView>> ForCustomerAsync(string customerId, CancellationToken cancellationToken = default) =>
         QueryAsync(new QueryDefinition("SELECT * FROM c WHERE c.customerId = @customerId").WithParameter("@customerId", customerId), cancellationToken);
+
+    /// <summary>The customer's views are read and ordered here (as the full list is), then cut after the position.</summary>
+    public async Task<Page<OrderHistoryView>> ForCustomerAsync(string customerId, int limit, string? after, CancellationToken cancellationToken = default) =>
+        Paging.NewestFirst(await ForCustomerAsync(customerId, cancellationToken), limit, after, v => v.UpdatedAt, v => v.OrderId);
 
     public Task<IReadOnlyList<OrderHistoryView>> ReadAllAsync(CancellationToken cancellationToken = default) =>
         QueryAsync(new QueryDefinition("SELECT * FROM c"), cancellationToken);

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Dapper;
+using Serverless.BuildingBlocks.Http;
 using Microsoft.Data.Sqlite;
 using Serverless.BuildingBlocks.Storage.Sqlite;
 using Serverless.BuildingBlocks.Messaging;
@@ -83,6 +84,40 @@ public sealed class SqliteOrderHistoryStore(SqliteDatabase db, TimeProvider cloc
 
     public Task<IReadOnlyList<OrderHistoryView>> ForCustomerAsync(string customerId, CancellationToken cancellationToken = default) =>
         ReadAsync(customerId);
+
+    /// <summary>
+    /// Keyset in SQL on (updated_at DESC, order_id ASC): <c>updated_at</c> is UTC round-trip text, whose order is
+    /// the time order; then only the page's timelines are read. The page is sorted again with <see cref="OrderHistoryView.NewestFirst"/>.
+    /// </summary>
+    public async Task<Page<OrderHistoryView>> ForCustomerAsync(string customerId, int limit, string? after, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+        string? afterAt = null, afterId = null;
+        if (after is not null)
+        {
+            if (!Paging.TryParsePosition(after, out var at, out var id))
+            {
+                throw new FormatException($"'{after}' is not an order history position.");
+            }
+
+            (afterAt, afterId) = (Format(at), id);
+        }
+
+        await using var c = db.Open();
+        var orders = (await c.QueryAsync<OrderRow>(
+            """
+            SELECT order_id AS OrderId, customer_id AS CustomerId, total AS Total FROM history_orders
+            WHERE customer_id = @customerId AND (@afterAt IS NULL OR updated_at < @afterAt OR (updated_at = @afterAt AND order_id > @afterId))
+            ORDER BY updated_at DESC, order_id ASC LIMIT @take
+            """, new { customerId, afterAt, afterId, take = limit + 1 })).ToList();
+        var ids = orders.Select(o => o.OrderId).ToList();
+        var timeline = (await c.QueryAsync<TimelineRow>(
+            "SELECT order_id AS OrderId, message_id AS MessageId, type AS Type, at AS At FROM history_timeline WHERE order_id IN @ids", new { ids }))
+            .ToLookup(r => r.OrderId);
+        var views = orders.Select(o => ToView(o, timeline[o.OrderId])).ToList();
+        views.Sort(OrderHistoryView.NewestFirst);
+        return Paging.Slice(views, limit, null, v => Paging.Position(v.UpdatedAt, v.OrderId));
+    }
 
     public Task<IReadOnlyList<OrderHistoryView>> ReadAllAsync(CancellationToken cancellationToken = default) => ReadAsync(null);
 

@@ -6,6 +6,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Azure.Cosmos;
 using Microsoft.Extensions.Options;
+using Serverless.BuildingBlocks.Http;
 using Serverless.BuildingBlocks.Messaging;
 using Serverless.BuildingBlocks.Storage;
 using Serverless.BuildingBlocks.Storage.Cosmos;
@@ -166,6 +167,59 @@ public sealed class CosmosOrderEventStore(Container container, TimeProvider cloc
 
         return ids;
     }
+
+    /// <summary>
+    /// Keyset on (placedAt, streamId), both descending; the position is the last order's <c>{placedAt}|{streamId}</c>.
+    /// The query sorts on <c>placedAt</c> alone (no composite index needed) and takes <c>limit + 1</c>; orders that
+    /// share the boundary's <c>placedAt</c> are read in full and ordered by id here, so a page never cuts a tie arbitrarily.
+    /// </summary>
+    public async Task<Page<string>> ListAsync(string customerId, int limit, string? after)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+        string? afterAt = null, afterId = null;
+        if (after is not null)
+        {
+            var bar = after.IndexOf('|', StringComparison.Ordinal);
+            if (bar < 1)
+            {
+                throw new FormatException($"'{after}' is not an order list position.");
+            }
+
+            (afterAt, afterId) = (after[..bar], after[(bar + 1)..]);
+        }
+
+        var select = "SELECT c.streamId, c.placedAt FROM c WHERE c.kind = @commit AND c.fromVersion = 1 AND c.customerId = @customerId"
+            + (after is null ? "" : " AND (c.placedAt < @afterAt OR (c.placedAt = @afterAt AND c.streamId < @afterId))");
+        QueryDefinition Query(string text)
+        {
+            var query = new QueryDefinition(text).WithParameter("@commit", CommitKind).WithParameter("@customerId", customerId);
+            return after is null ? query : query.WithParameter("@afterAt", afterAt).WithParameter("@afterId", afterId);
+        }
+
+        var found = new Dictionary<string, string>(StringComparer.Ordinal);
+        await foreach (var item in CosmosQueries.QueryAsync(container, Query(select.Replace("SELECT ", $"SELECT TOP {limit + 1} ", StringComparison.Ordinal) + " ORDER BY c.placedAt DESC"), partitionKey: null))
+        {
+            found[item.GetProperty(PartitionKey).GetString()!] = item.GetProperty("placedAt").GetString()!;
+        }
+
+        if (found.Count > limit)
+        {
+            var boundary = found.Values.Min(StringComparer.Ordinal)!;
+            await foreach (var item in CosmosQueries.QueryAsync(container, Query(select + " AND c.placedAt = @boundary").WithParameter("@boundary", boundary), partitionKey: null))
+            {
+                found[item.GetProperty(PartitionKey).GetString()!] = item.GetProperty("placedAt").GetString()!;
+            }
+        }
+
+        var ordered = found.Select(f => (Id: f.Key, At: f.Value))
+            .OrderByDescending(f => f.At, StringComparer.Ordinal).ThenByDescending(f => f.Id, StringComparer.Ordinal).ToList();
+        return ordered.Count > limit
+            ? new Page<string>([.. ordered.Take(limit).Select(o => o.Id)], $"{ordered[limit - 1].At}|{ordered[limit - 1].Id}")
+            : new Page<string>([.. ordered.Select(o => o.Id)], null);
+    }
+
+    public async Task<IReadOnlyList<StoredEvent>> LoadRangeAsync(string orderId, int afterVersion, int upToVersion) =>
+        IsStreamId(orderId) && upToVersion > afterVersion ? await ReadEventsAsync(orderId, afterVersion, upToVersion) : [];
 
     public async Task<IReadOnlyList<SagaStart>> PendingSagaStartsAsync()
     {

@@ -4,6 +4,7 @@ using System.Text.Json;
 using Dapper;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
+using Serverless.BuildingBlocks.Http;
 using Serverless.BuildingBlocks.Storage.Sqlite;
 using Serverless.BuildingBlocks.Messaging;
 using Serverless.BuildingBlocks.Storage;
@@ -183,6 +184,31 @@ public sealed class SqliteOrderEventStore(SqliteDatabase db, TimeProvider clock,
     {
         await using var c = db.Open();
         return (await c.QueryAsync<string>("SELECT stream_id FROM streams WHERE customer_id = @customerId ORDER BY seq DESC", new { customerId })).ToList();
+    }
+
+    /// <summary>Keyset on <c>seq</c> (unique, increasing with each new stream): the position is the last order's seq.</summary>
+    public async Task<Page<string>> ListAsync(string customerId, int limit, string? after)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+        var before = after is null ? long.MaxValue : long.Parse(after, NumberStyles.None, CultureInfo.InvariantCulture);
+        await using var c = db.Open();
+        var rows = (await c.QueryAsync<(string Id, long Seq)>(
+            "SELECT stream_id, seq FROM streams WHERE customer_id = @customerId AND seq < @before ORDER BY seq DESC LIMIT @take",
+            new { customerId, before, take = limit + 1 })).ToList();
+        return rows.Count > limit
+            ? new Page<string>([.. rows.Take(limit).Select(r => r.Id)], rows[limit - 1].Seq.ToString(CultureInfo.InvariantCulture))
+            : new Page<string>([.. rows.Select(r => r.Id)], null);
+    }
+
+    public async Task<IReadOnlyList<StoredEvent>> LoadRangeAsync(string orderId, int afterVersion, int upToVersion)
+    {
+        if (!StorageLimits.IsValidId(orderId) || upToVersion <= afterVersion)
+        {
+            return [];
+        }
+
+        await using var c = db.Open();
+        return await ReadEventsAsync(c, null, orderId, afterVersion, upToVersion);
     }
 
     public async Task<IReadOnlyList<SagaStart>> PendingSagaStartsAsync()

@@ -310,6 +310,73 @@ public abstract class EventStoreContract
     }
 
     [Fact]
+    public async Task ACustomersOrders_InPages_AreTheFullList_NoneRepeatedOrSkipped_EvenWithOrdersPlacedMeanwhile()
+    {
+        var store = await CreateStoreAsync();
+        for (var i = 1; i <= 5; i++)
+        {
+            await store.AppendAsync($"order-{i}", 0, [Placed], newStream: ("alice", null));
+        }
+
+        await store.AppendAsync("order-bob", 0, [Placed with { CustomerId = "bob" }], newStream: ("bob", null));
+        var all = await store.ListAsync("alice");
+        Assert.Equal(5, all.Count);
+
+        for (var limit = 1; limit <= 6; limit++)
+        {
+            Assert.Equal(all, await WalkAsync(store, "alice", limit));
+        }
+
+        // An order placed between two page reads is newer than the position: the later pages neither repeat nor skip.
+        var first = await store.ListAsync("alice", 2, null);
+        Assert.Equal(all.Take(2), first.Items);
+        await store.AppendAsync("order-new", 0, [Placed], newStream: ("alice", null));
+        var rest = new List<string>();
+        for (var next = first.Next; next is not null;)
+        {
+            var page = await store.ListAsync("alice", 2, next);
+            rest.AddRange(page.Items);
+            next = page.Next;
+        }
+
+        Assert.Equal(all.Skip(2), rest);
+        Assert.Equal(new Serverless.BuildingBlocks.Http.Page<string>([], null).Items, (await store.ListAsync("carol", 10, null)).Items);
+        Assert.Null((await store.ListAsync("alice", 6, null)).Next);
+        await Assert.ThrowsAsync<FormatException>(() => store.ListAsync("alice", 2, "not a position"));
+    }
+
+    [Fact]
+    public async Task AnEventRange_IsThoseVersions_InOrder()
+    {
+        var store = await CreateStoreAsync(snapshotEvery: 2);
+        await store.AppendAsync("order-1", 0, [Placed], newStream: ("alice", null));
+        await store.AppendAsync("order-1", 1, [new StockReserved(), new PaymentCharged(25.5m)]);
+        await store.AppendAsync("order-1", 3, [new OrderConfirmed()]);
+
+        Assert.Equal([2, 3], (await store.LoadRangeAsync("order-1", 1, 3)).Select(e => e.Version));
+        Assert.Equal([1, 2, 3, 4], (await store.LoadRangeAsync("order-1", 0, 10)).Select(e => e.Version));
+        Assert.Equal([4], (await store.LoadRangeAsync("order-1", 3, 4)).Select(e => e.Version));
+        Assert.Empty(await store.LoadRangeAsync("order-1", 4, 8));
+        Assert.Empty(await store.LoadRangeAsync("order-1", 2, 2));
+        Assert.Empty(await store.LoadRangeAsync("no-such-order", 0, 5));
+    }
+
+    private static async Task<List<string>> WalkAsync(IOrderEventStore store, string customerId, int limit)
+    {
+        var ids = new List<string>();
+        string? next = null;
+        do
+        {
+            var page = await store.ListAsync(customerId, limit, next);
+            Assert.InRange(page.Items.Count, page.Next is null ? 0 : limit, limit);
+            ids.AddRange(page.Items);
+            next = page.Next;
+        }
+        while (next is not null);
+        return ids;
+    }
+
+    [Fact]
     public async Task CountByStatus_CountsEachOrderOnce_ByItsLatestStatus()
     {
         // Given orders pending (2), confirmed (1), cancelled while pending (1), confirmed then cancelled (1),
