@@ -144,6 +144,42 @@ public sealed class LocalOperationsTests(SystemFixture system)
         }
     }
 
+    [Fact]
+    public async Task OpsStatus_SaysNullOrUnknown_ForWhatItCannotRead_NeverZerosOrClosed()
+    {
+        await _shop.SetFaultAsync("orders", "down");
+        try
+        {
+            var status = await Status();
+            Assert.Equal(System.Text.Json.JsonValueKind.Null, status.GetProperty("sagas").ValueKind);
+            Assert.False(status.GetProperty("services").GetProperty("orders").GetProperty("healthy").GetBoolean());
+        }
+        finally
+        {
+            await _shop.SetFaultAsync("orders", "none");
+        }
+
+        await _shop.SetFaultAsync("web-bff", "down");
+        try
+        {
+            var services = (await Status()).GetProperty("services");
+            Assert.All(["identity", "inventory", "payments", "shipping", "orders", "order-history", "notifications"], name =>
+            {
+                Assert.Equal("unknown", services.GetProperty(name).GetProperty("circuit").GetString());
+                Assert.Equal(System.Text.Json.JsonValueKind.True, services.GetProperty(name).GetProperty("healthy").ValueKind);
+            });
+        }
+        finally
+        {
+            await _shop.SetFaultAsync("web-bff", "none");
+        }
+
+        // Back up: every part is readable again.
+        var recovered = await Status();
+        Assert.Equal(System.Text.Json.JsonValueKind.Object, recovered.GetProperty("sagas").ValueKind);
+        Assert.Equal("closed", recovered.GetProperty("services").GetProperty("orders").GetProperty("circuit").GetString());
+    }
+
     private async Task<System.Text.Json.JsonElement> Status()
     {
         using var response = await _shop.SendAsync(HttpMethod.Get, "ops/status", "admin");

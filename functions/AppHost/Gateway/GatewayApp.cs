@@ -237,7 +237,8 @@ public static partial class GatewayApp
     /// <summary>
     /// The ops view in one call: each service's health and circuit (as the web BFF's breaker for it
     /// sees it; "closed" where no breaker guards it), saga counts, dead letters and projection lag.
-    /// Every part is read with the admin's own token and degrades to a safe value when unreachable.
+    /// Every part is read with the admin's own token; a part that cannot be read right now is null
+    /// (a circuit "unknown"), never a made-up healthy value (API.md, Operations).
     /// </summary>
     private static async Task<IResult> Status(HttpContext context, IHttpClientFactory clients, IDeadLetters deadLetterStore, IReadOnlyList<string> services)
     {
@@ -264,29 +265,40 @@ public static partial class GatewayApp
         var lag = Get("order-history", "api/order-history/lag");
         var deadLetters = deadLetterStore.CountAsync(context.RequestAborted);
         await Task.WhenAll(health, circuits, sagas, lag);
-        int dead;
+        int? dead;
         try
         {
             dead = await deadLetters;
         }
         catch (Exception) when (!context.RequestAborted.IsCancellationRequested)
         {
-            dead = -1; // the bus is unreachable (or refuses): say so rather than fail the whole status
+            dead = null; // the bus is unreachable (or refuses): say so rather than fail the whole status
         }
 
         var circuitStates = await circuits;
         var counts = await sagas;
-        int Count(string status) => counts is { } c && c.TryGetProperty(status.ToLowerInvariant(), out var n) ? n.GetInt32() : 0;
+        Dictionary<string, int>? sagaCounts = counts is { ValueKind: JsonValueKind.Object } c
+            ? new[] { "Pending", "Confirmed", "Cancelled" }.ToDictionary(
+                status => status,
+                status => c.TryGetProperty(status.ToLowerInvariant(), out var n) || c.TryGetProperty(status, out n) ? n.GetInt32() : 0)
+            : null; // orders cannot be read: no counts rather than zeros
+        string? Circuit(string service) => circuitStates switch
+        {
+            { ValueKind: JsonValueKind.Object } states => states.TryGetProperty(service, out var state) ? state.GetString() : "closed",
+            _ => "unknown", // the web BFF cannot be read: its breakers' states are not known
+        };
         return Results.Ok(new
         {
             services = (await health).ToDictionary(h => h.Key, h => new
             {
                 healthy = h.Value,
-                circuit = circuitStates is { } states && states.TryGetProperty(h.Key, out var state) ? state.GetString() : "closed",
+                circuit = Circuit(h.Key),
             }),
-            sagas = new Dictionary<string, int> { ["Pending"] = Count("Pending"), ["Confirmed"] = Count("Confirmed"), ["Cancelled"] = Count("Cancelled") },
+            sagas = sagaCounts,
             deadLetters = dead,
-            projectionLagMs = (await lag) is { } l && l.TryGetProperty("projectionLagMs", out var ms) ? ms.GetDouble() : -1,
+            projectionLagMs = (await lag) is { ValueKind: JsonValueKind.Object } l && l.TryGetProperty("projectionLagMs", out var ms) && ms.ValueKind == JsonValueKind.Number
+                ? ms.GetDouble()
+                : (double?)null,
         });
     }
 
