@@ -37,5 +37,21 @@ public sealed record IntegrationEvent(
     public static IntegrationEvent Deserialize(string json) =>
         JsonSerializer.Deserialize<IntegrationEvent>(json, Json) ?? throw new JsonException("Empty message.");
 
+    /// <summary>
+    /// The event a bus message carries. Throws <see cref="JsonException"/> when the body is no event:
+    /// not JSON, not an object, or an envelope without its id, topic, type, subject, correlation id or data.
+    /// </summary>
+    public static IntegrationEvent FromMessage(string body)
+    {
+        var e = Deserialize(body);
+        string?[] required = [e.MessageId, e.Topic, e.Type, e.Subject, e.CorrelationId];
+        if (Array.Exists(required, field => field is null) || e.MessageId.Length == 0 || e.Type.Length == 0)
+        {
+            throw new JsonException("The envelope lacks its messageId, topic, type, subject or correlationId.");
+        }
+
+        return e.Data.ValueKind == JsonValueKind.Undefined ? throw new JsonException("The envelope has no data.") : e;
+    }
+
     public T DataAs<T>() => Data.Deserialize<T>(Json) ?? throw new JsonException($"Message {MessageId} has no {typeof(T).Name}.");
 }

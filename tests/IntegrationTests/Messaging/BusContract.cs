@@ -136,6 +136,65 @@ public abstract class BusContract : IAsyncLifetime
         Assert.Equal(1, await DeadLetters.CountAsync(CancellationToken.None));
     }
 
+    [ContractFact]
+    public async Task AJsonArray_IsDeadLetteredAtOnce_AsUnreadable_NotHandled() =>
+        await AssertDeadLetteredAtOnceAsUnreadable("[1,2,3]");
+
+    [ContractFact]
+    public async Task AnEnvelopeWithoutData_IsDeadLetteredAtOnce_AsUnreadable_NotHandled() =>
+        await AssertDeadLetteredAtOnceAsUnreadable(EnvelopeWithoutData("no-data-1"));
+
+    [ContractFact]
+    public async Task UnreadableMessages_DoNotHoldUpTheGoodOnesInTheSameBatch_AndReplayPurgeStillWork()
+    {
+        // Given good events and unreadable messages waiting together, so one receive gets them all
+        var good = Enumerable.Range(1, 5).Select(i => NewEvent($"order-good-{i}")).ToList();
+        string[] bad = ["not json", "[1,2,3]", EnvelopeWithoutData("no-data-2")];
+        await SendUnreadableAsync(bad[0]); // creates what the adapter needs for the subscription
+        await Bus.PublishAsync(good[..2], CancellationToken.None);
+        await SendUnreadableAsync(bad[1]);
+        await SendUnreadableAsync(bad[2]);
+        await Bus.PublishAsync(good[2..], CancellationToken.None);
+
+        await StartReceivingAsync();
+
+        // Then every good one is handled long before a lost batch would come back (30 s), and each bad one is one dead letter
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
+        while (good.Any(e => !Handler.Effects.ContainsKey(e.MessageId)))
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"Only {Handler.Effects.Count} of {good.Count} good events handled: the unreadable ones held up their batch.");
+            await Task.Delay(100);
+        }
+
+        await Eventually(async () => (await DeadLetters.ListAsync(CancellationToken.None)).Count == bad.Length);
+        await Task.Delay(Settle);
+        var letters = await DeadLetters.ListAsync(CancellationToken.None);
+        Assert.Equal(bad.Length, letters.Count);
+        Assert.All(letters, l => Assert.Contains("unreadable", l.Reason, StringComparison.OrdinalIgnoreCase));
+        Assert.Equal(good.Count, Handler.Deliveries.Count);
+        Assert.All(Handler.Deliveries, e => Assert.Contains(good, g => g.MessageId == e.MessageId));
+
+        // And the unreadable dead letters can be purged like any other
+        Assert.Equal(bad.Length, await DeadLetters.PurgeAsync(CancellationToken.None));
+        await Eventually(async () => await DeadLetters.CountAsync(CancellationToken.None) == 0);
+    }
+
+    [ContractFact]
+    public async Task AnUnreadableDeadLetter_Replayed_IsDeadLetteredAgain_NotHandled()
+    {
+        await StartReceivingAsync();
+        await SendUnreadableAsync(EnvelopeWithoutData("no-data-3"));
+        await Eventually(async () => (await DeadLetters.ListAsync(CancellationToken.None)).Count == 1);
+
+        Assert.Equal(1, await DeadLetters.ReplayAsync(CancellationToken.None));
+
+        await Eventually(async () => (await DeadLetters.ListAsync(CancellationToken.None)).Count == 1);
+        await Task.Delay(Settle);
+        Assert.Empty(Handler.Deliveries);
+        var letter = Assert.Single(await DeadLetters.ListAsync(CancellationToken.None));
+        Assert.Contains("unreadable", letter.Reason, StringComparison.OrdinalIgnoreCase);
+    }
+
     public Task InitializeAsync()
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(BusSettings()).Build();
@@ -171,6 +230,24 @@ public abstract class BusContract : IAsyncLifetime
 
     protected IntegrationEvent NewEvent(string orderId) =>
         IntegrationEvent.Create(Topic, "OrderPlaced", orderId, new { customerId = "alice" }, DateTimeOffset.UtcNow);
+
+    /// <summary>An envelope with every field but <c>data</c>: JSON, but no event.</summary>
+    protected string EnvelopeWithoutData(string messageId) =>
+        $$"""{"messageId":"{{messageId}}","topic":"{{Topic}}","type":"OrderPlaced","subject":"order-1","at":"2026-03-04T05:06:07+00:00","correlationId":"order-1"}""";
+
+    private async Task AssertDeadLetteredAtOnceAsUnreadable(string body)
+    {
+        await StartReceivingAsync();
+
+        await SendUnreadableAsync(body);
+
+        var letter = await Eventually(async () => (await DeadLetters.ListAsync(CancellationToken.None)).FirstOrDefault());
+        Assert.Contains("unreadable", letter.Reason, StringComparison.OrdinalIgnoreCase);
+        await Eventually(async () => await DeadLetters.CountAsync(CancellationToken.None) == 1);
+        await Task.Delay(Settle);
+        Assert.Empty(Handler.Deliveries);
+        Assert.Single(await DeadLetters.ListAsync(CancellationToken.None));
+    }
 
     private async Task<DeadLetter> PublishUntilDeadAsync(IntegrationEvent e)
     {

@@ -8,7 +8,11 @@ public sealed record DeadLetterBody(IntegrationEvent Event, string Reason, int D
     /// <summary>The type of the stand-in event for a message that could not be read; its data is the raw body as a JSON string.</summary>
     public const string UnreadableType = "Unreadable";
 
-    public string Serialize() => JsonSerializer.Serialize(this, IntegrationEvent.Json);
+    private static readonly JsonElement NoData = JsonSerializer.SerializeToElement<object?>(null);
+
+    /// <summary>The dead letter as JSON; never throws for an event without data (a default <see cref="JsonElement"/> is written as null).</summary>
+    public string Serialize() =>
+        JsonSerializer.Serialize(Event.Data.ValueKind == JsonValueKind.Undefined ? this with { Event = Event with { Data = NoData } } : this, IntegrationEvent.Json);
 
     public static DeadLetterBody Parse(string json) =>
         JsonSerializer.Deserialize<DeadLetterBody>(json, IntegrationEvent.Json) ?? throw new JsonException("Empty dead letter.");

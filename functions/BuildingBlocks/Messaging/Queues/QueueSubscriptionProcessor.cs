@@ -11,7 +11,8 @@ namespace Serverless.BuildingBlocks.Messaging.Queues;
 /// (<see cref="SubscriptionDispatch"/>: fresh DI scope, consumer span continuing the message's trace).
 /// A message that fails is delivered again with backoff; after <see cref="BusTopology.MaxDeliveries"/>
 /// failures it goes to the subscription's poison queue with the reason. A message that is no event
-/// goes there at once.
+/// (not JSON, not an envelope, an envelope without its data: <see cref="IntegrationEvent.FromMessage"/>)
+/// goes there at once, with its raw text and why. One message's trouble never stops the rest of its batch.
 /// </summary>
 public sealed class QueueSubscriptionProcessor<THandler>(
     string topic, string subscriber, QueueServiceClient queues, BusTopology topology, IServiceProvider services, ILogger<QueueSubscriptionProcessor<THandler>> logger,
@@ -45,7 +46,7 @@ public sealed class QueueSubscriptionProcessor<THandler>(
 
                 var messages = (await queue.ReceiveMessagesAsync(32, TimeSpan.FromSeconds(30), stoppingToken)).Value;
                 await Parallel.ForEachAsync(messages, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = stoppingToken },
-                    (message, ct) => new ValueTask(HandleOne(queue, deadLetters, message, ct)));
+                    (message, ct) => new ValueTask(HandleIsolated(queue, deadLetters, message, ct)));
 
                 if (messages.Length == 0)
                 {
@@ -61,15 +62,32 @@ public sealed class QueueSubscriptionProcessor<THandler>(
         }
     }
 
+    /// <summary>
+    /// One message of a batch: whatever goes wrong with it (a failed delete or dead-letter send) is
+    /// logged and the message left to come again, so it never stops the rest of the batch.
+    /// </summary>
+    private async Task HandleIsolated(QueueClient queue, QueueClient deadLetters, QueueMessage message, CancellationToken stoppingToken)
+    {
+        try
+        {
+            await HandleOne(queue, deadLetters, message, stoppingToken);
+        }
+        catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+        {
+            logger.LogWarning("Message {QueueMessageId} in {Queue} (delivery {Delivery}) could not be settled; it comes again: {Error}",
+                message.MessageId, queue.Name, message.DequeueCount, ex.Message);
+        }
+    }
+
     private async Task HandleOne(QueueClient queue, QueueClient deadLetters, QueueMessage message, CancellationToken stoppingToken)
     {
         IntegrationEvent e;
         var body = message.Body.ToString();
         try
         {
-            e = IntegrationEvent.Deserialize(body);
+            e = IntegrationEvent.FromMessage(body);
         }
-        catch (System.Text.Json.JsonException ex)
+        catch (Exception ex) when (ex is System.Text.Json.JsonException or NotSupportedException or ArgumentException or InvalidOperationException)
         {
             var unreadable = DeadLetterBody.Unreadable(message.MessageId, topic, body, "Unreadable message: " + ex.Message, (int)message.DequeueCount, DateTimeOffset.UtcNow);
             await DeadLetter(queue, deadLetters, message, unreadable, stoppingToken);
