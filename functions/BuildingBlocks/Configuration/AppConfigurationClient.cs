@@ -30,10 +30,7 @@ internal sealed class AppConfigurationClient : IDisposable
     {
         _endpoint = new Uri(endpoint.GetLeftPart(UriPartial.Authority) + "/");
         var scope = _endpoint.GetLeftPart(UriPartial.Authority) + "/.default";
-        _http = new HttpClient(new BearerTokenHandler(credential, scope, clock) { InnerHandler = new SocketsHttpHandler() })
-        {
-            Timeout = TimeSpan.FromSeconds(10),
-        };
+        _http = AzureRestClient.Create(credential, scope, clock);
     }
 
     /// <summary>Every key-value whose key matches <paramref name="keyFilter"/> (App Configuration syntax) and whose label is exactly <paramref name="label"/>.</summary>

@@ -23,10 +23,7 @@ public sealed class KeyVaultSecretResolver : ISecretResolver, IDisposable
 
     public KeyVaultSecretResolver(TokenCredential credential, TimeProvider? clock = null)
     {
-        _http = new HttpClient(new BearerTokenHandler(credential, Scope, clock ?? TimeProvider.System) { InnerHandler = new SocketsHttpHandler() })
-        {
-            Timeout = TimeSpan.FromSeconds(10),
-        };
+        _http = AzureRestClient.Create(credential, Scope, clock);
     }
 
     public async Task<string> ResolveAsync(Uri secretUri, CancellationToken cancellationToken)

@@ -28,10 +28,7 @@ public sealed class KeyVaultTokenSigner : ITokenSigner, IDisposable
     {
         ArgumentNullException.ThrowIfNull(keyId);
         _keyId = new Uri(keyId.GetLeftPart(UriPartial.Path).TrimEnd('/'));
-        _http = new HttpClient(new BearerTokenHandler(credential, KeyVaultSecretResolver.Scope, clock ?? TimeProvider.System) { InnerHandler = new SocketsHttpHandler() })
-        {
-            Timeout = TimeSpan.FromSeconds(10),
-        };
+        _http = AzureRestClient.Create(credential, KeyVaultSecretResolver.Scope, clock);
     }
 
     public async Task<JsonWebKey> PublicKeyAsync(CancellationToken cancellationToken) => (await KeyAsync(cancellationToken)).Public;
