@@ -24,6 +24,16 @@ public sealed class SagaOptions
     public TimeSpan Deadline { get; set; } = TimeSpan.FromMinutes(10);
 
     public int MaxBackoffSeconds { get; set; } = 15;
+
+    /// <summary>How long an unfinished order must have been quiet before the reconciler looks at its saga.</summary>
+    public TimeSpan ReconcileAfter { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// A saga that has not moved for this long is taken for lost (its messages died with the task hub's
+    /// storage) and restarted. Far above the longest quiet spell of a live saga: one backoff plus one
+    /// participant call with its retries.
+    /// </summary>
+    public TimeSpan StaleAfter { get; set; } = TimeSpan.FromMinutes(2);
 }
 
 public static class OrdersModule

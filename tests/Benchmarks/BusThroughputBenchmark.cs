@@ -30,7 +30,7 @@ internal sealed class BusThroughputBenchmark : IBenchmark
     {
         var count = quick ? 2_000 : 10_000;
         var folder = Directory.CreateTempSubdirectory("shop-bench-bus-").FullName;
-        var ports = Serverless.EndToEndTests.AppHostProcess.FreePorts(3);
+        var ports = Serverless.Reliability.AppHostProcess.FreePorts(3);
         var options = new AzuriteOptions { BlobPort = ports[0], QueuePort = ports[1], TablePort = ports[2] };
         await using var azurite = await AzuriteProcess.EnsureRunningAsync(options, LocalSystem.FindRepoRoot(), folder, NullLogger.Instance, ct);
         try

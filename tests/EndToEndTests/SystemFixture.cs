@@ -30,7 +30,7 @@ public class SystemFixture : IAsyncLifetime
     }
 
     /// <summary>A SKU no other test uses.</summary>
-    public static string NewSku(string prefix) => $"{prefix}-{Guid.NewGuid().ToString("N")[..8]}";
+    public static string NewSku(string prefix) => ShopClient.NewSku(prefix);
 }
 
 /// <summary>The whole system with every store on Cosmos DB: <c>Storage__Provider=cosmos</c>, the local Cosmos server started by the AppHost.</summary>

@@ -51,7 +51,8 @@ public static class MessagingExtensions
             var bus = sp.GetRequiredService<IMessageBus>();
             return new ChangeFeedProcessor("bus-relay", sp.GetRequiredService<ChangeFeed>(),
                 (batch, ct) => bus.PublishAsync(batch.Select(b => b.Event).ToList(), ct),
-                sp.GetRequiredService<ILoggerFactory>().CreateLogger("OutboxRelay"), faults: sp.GetService<Hosting.IServiceFaults>());
+                sp.GetRequiredService<ILoggerFactory>().CreateLogger("OutboxRelay"), faults: sp.GetService<Hosting.IServiceFaults>(),
+                replay: RelayReplay.For(BusOptions.From(configuration)), clock: sp.GetService<TimeProvider>());
         });
         return services;
     }

@@ -80,7 +80,8 @@ public static class StorageExtensions
                 var database = sp.GetRequiredKeyedService<Database>(serviceName);
                 var bus = sp.GetRequiredService<IMessageBus>();
                 return new CosmosEventFeedProcessor($"bus-relay-{container}", database.GetContainer(container), database.GetContainer(CosmosLayout.Leases),
-                    bus.PublishAsync, sp.GetRequiredService<ILoggerFactory>().CreateLogger("OutboxRelay"), sp.GetService<IServiceFaults>());
+                    bus.PublishAsync, sp.GetRequiredService<ILoggerFactory>().CreateLogger("OutboxRelay"), sp.GetService<IServiceFaults>(),
+                    replay: RelayReplay.For(BusOptions.From(configuration)));
             });
         }
 

@@ -29,30 +29,23 @@ public sealed class SagaStarter(IOrderEventStore store, IOptions<SagaOptions> op
         new(CancellationInstanceId(order.Id), nameof(OrderSaga.OrderCancellationSaga), order.Id, JsonSerializer.Serialize(new OrderSagaInput(
             order.Id, order.CustomerId, order.Items.ToList(), order.Total, order.ShippingAddress?.Country ?? "", DateTime.MaxValue, options.Value.MaxBackoffSeconds, Activity.Current?.Id)));
 
+    /// <summary>
+    /// Schedules the saga unless its instance exists. The recorded start stays until the saga has
+    /// finished its order (see <see cref="ReconcileAsync"/>): a start that reached the task hub can
+    /// still be lost with it (Azurite keeps its last seconds of writes only in memory).
+    /// </summary>
     public async Task StartAsync(DurableTaskClient client, SagaStart start, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(client);
+        ArgumentNullException.ThrowIfNull(start);
         if (await client.GetInstanceAsync(start.InstanceId, cancellationToken) is null)
         {
-            var input = JsonSerializer.Deserialize<OrderSagaInput>(start.InputJson);
-            try
-            {
-                await client.ScheduleNewOrchestrationInstanceAsync(start.Orchestrator, input, new StartOrchestrationOptions(start.InstanceId), cancellationToken);
-                logger.LogInformation("Saga {Orchestrator} started for order {OrderId}", start.Orchestrator, start.OrderId);
-            }
-            catch (Exception)
-            {
-                // Started meanwhile by someone else: the instance id makes that the same saga.
-                if (await client.GetInstanceAsync(start.InstanceId, cancellationToken) is null)
-                {
-                    throw;
-                }
-            }
+            await ScheduleAsync(client, start, cancellationToken);
+            logger.LogInformation("Saga {Orchestrator} started for order {OrderId}", start.Orchestrator, start.OrderId);
         }
-
-        await store.CompleteSagaStartAsync(start.InstanceId);
     }
 
-    /// <summary>Starts the saga now if it can; if not, the recorded start waits for <see cref="ResumeAsync"/>. The command is accepted either way.</summary>
+    /// <summary>Starts the saga now if it can; if not, the recorded start waits for <see cref="ReconcileAsync"/>. The command is accepted either way.</summary>
     public async Task StartOrDeferAsync(DurableTaskClient client, SagaStart start, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(start);
@@ -66,13 +59,73 @@ public sealed class SagaStarter(IOrderEventStore store, IOptions<SagaOptions> op
         }
     }
 
-    /// <summary>Picks up saga starts a crash left behind (between the events' commit and the start).</summary>
-    [Function("ResumeSagaStarts")]
-    public async Task ResumeAsync([TimerTrigger("*/5 * * * * *", RunOnStartup = true)] TimerInfo timer, [DurableClient] DurableTaskClient client)
+    /// <summary>
+    /// Reconciles the recorded saga starts with the task hub, at start-up and every few seconds: a
+    /// saga that never started (a crash between the events' commit and the start), whose instance was
+    /// lost, that ended without finishing its order, or that stopped moving, runs again from its
+    /// recorded input; a start whose order is final is forgotten. See <see cref="SagaRecovery"/>.
+    /// </summary>
+    [Function("ReconcileSagas")]
+    public async Task ReconcileAsync([TimerTrigger("*/5 * * * * *", RunOnStartup = true)] TimerInfo timer, [DurableClient] DurableTaskClient client)
     {
         foreach (var start in await store.PendingSagaStartsAsync())
         {
-            await StartAsync(client, start);
+            try
+            {
+                await ReconcileAsync(client, start);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                logger.LogWarning(ex, "Reconciling saga {InstanceId} of order {OrderId} failed; trying again next round", start.InstanceId, start.OrderId);
+            }
+        }
+    }
+
+    public async Task<RecoveryAction> ReconcileAsync(DurableTaskClient client, SagaStart start)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        ArgumentNullException.ThrowIfNull(start);
+        var order = await store.LoadOrderAsync(start.OrderId);
+        var action = SagaRecovery.Finished(start, order)
+            ? RecoveryAction.Forget
+            : SagaRecovery.Decide(start, order, await client.GetInstanceAsync(start.InstanceId), clock.GetUtcNow(), options.Value);
+        switch (action)
+        {
+            case RecoveryAction.Forget:
+                await store.CompleteSagaStartAsync(start.InstanceId);
+                break;
+            case RecoveryAction.Start:
+                logger.LogWarning("Saga {InstanceId} of order {OrderId} has no instance (never started, or lost with the task hub's storage): starting it", start.InstanceId, start.OrderId);
+                await ScheduleAsync(client, start, CancellationToken.None);
+                break;
+            case RecoveryAction.Restart:
+                logger.LogWarning("Saga {InstanceId} ended but order {OrderId} is still {Status}: starting it again", start.InstanceId, start.OrderId, order!.Status);
+                await ScheduleAsync(client, start, CancellationToken.None);
+                break;
+            case RecoveryAction.Terminate:
+                logger.LogWarning("Saga {InstanceId} of order {OrderId} has not moved for over {StaleAfter}: terminating it to start it again", start.InstanceId, start.OrderId, options.Value.StaleAfter);
+                await client.TerminateInstanceAsync(start.InstanceId, new TerminateInstanceOptions("stalled: restarted by the reconciler"));
+                break;
+        }
+
+        return action;
+    }
+
+    /// <summary>Schedules the instance; one that already exists after all (started meanwhile) is fine.</summary>
+    private static async Task ScheduleAsync(DurableTaskClient client, SagaStart start, CancellationToken cancellationToken)
+    {
+        var input = JsonSerializer.Deserialize<OrderSagaInput>(start.InputJson);
+        try
+        {
+            await client.ScheduleNewOrchestrationInstanceAsync(start.Orchestrator, input, new StartOrchestrationOptions(start.InstanceId), cancellationToken);
+        }
+        catch (Exception) when (!cancellationToken.IsCancellationRequested)
+        {
+            // Started meanwhile by someone else: the instance id makes that the same saga.
+            if (await client.GetInstanceAsync(start.InstanceId, cancellationToken) is not { RuntimeStatus: OrchestrationRuntimeStatus.Pending or OrchestrationRuntimeStatus.Running })
+            {
+                throw;
+            }
         }
     }
 }

@@ -13,15 +13,29 @@ namespace Serverless.BuildingBlocks.Storage.Cosmos;
 /// checkpoint left off and several instances share the work) reads every new document and hands
 /// over the events in its <c>events</c> array. A batch is checkpointed only after the handler
 /// returns, so delivery is at least once; handlers apply idempotently (by message id).
+/// <para>
+/// With <paramref name="replay"/> (the outbox relay on a bus that can lose acknowledged messages, see
+/// <see cref="RelayReplay"/>) it keeps a settled watermark, the server timestamp (<c>_ts</c>) of the
+/// newest document published at least a window ago, in a document <c>settled:{processorName}</c> of the
+/// lease container, and at start publishes every document from that timestamp on again before the
+/// processor resumes from its leases.
+/// </para>
 /// </summary>
 public sealed class CosmosEventFeedProcessor(
     string processorName, Container monitored, Container leases, Func<IReadOnlyList<IntegrationEvent>, CancellationToken, Task> handle,
-    ILogger logger, IServiceFaults? faults = null, TimeSpan? pollInterval = null) : IHostedService
+    ILogger logger, IServiceFaults? faults = null, TimeSpan? pollInterval = null, RelayReplay? replay = null) : IHostedService
 {
     private Microsoft.Azure.Cosmos.ChangeFeedProcessor? _processor;
 
+    private string WatermarkId => "settled:" + processorName;
+
     public async Task StartAsync(CancellationToken cancellationToken)
     {
+        if (replay is not null)
+        {
+            await ReplaySettledAsync(cancellationToken);
+        }
+
         _processor = monitored.GetChangeFeedProcessorBuilder(processorName, HandleAsync)
             .WithInstanceName($"{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid():N}")
             .WithLeaseContainer(leases)
@@ -52,17 +66,73 @@ public sealed class CosmosEventFeedProcessor(
             throw new InvalidOperationException($"{processorName} is switched off (fault switch).");
         }
 
-        var events = await ReadEventsAsync(changes, cancellationToken);
+        using var page = await JsonDocument.ParseAsync(changes, cancellationToken: cancellationToken);
+        var events = EventsOf(page);
         if (events.Count > 0)
         {
             await handle(events, cancellationToken);
         }
+
+        if (replay is not null)
+        {
+            var newest = page.RootElement.GetProperty("Documents").EnumerateArray()
+                .Select(d => d.TryGetProperty("_ts", out var ts) && ts.TryGetInt64(out var seconds) ? seconds : 0).DefaultIfEmpty(0).Max();
+            replay.Published(newest, DateTimeOffset.UtcNow);
+            if (replay.Settle(DateTimeOffset.UtcNow) is { } settled and > 0)
+            {
+                await leases.UpsertItemAsync(new Watermark(WatermarkId, settled), new PartitionKey(WatermarkId), cancellationToken: cancellationToken);
+            }
+        }
     }
+
+    /// <summary>Publishes again every document written at or after the settled watermark (none on a first start).</summary>
+    private async Task ReplaySettledAsync(CancellationToken cancellationToken)
+    {
+        long since;
+        try
+        {
+            since = (await leases.ReadItemAsync<Watermark>(WatermarkId, new PartitionKey(WatermarkId), cancellationToken: cancellationToken)).Resource.Ts;
+        }
+        catch (CosmosException ex) when (ex.StatusCode == System.Net.HttpStatusCode.NotFound)
+        {
+            return;
+        }
+
+        var count = 0;
+        var iterator = monitored.GetChangeFeedStreamIterator(ChangeFeedStartFrom.Time(DateTimeOffset.FromUnixTimeSeconds(since).UtcDateTime), ChangeFeedMode.LatestVersion);
+        while (iterator.HasMoreResults)
+        {
+            using var response = await iterator.ReadNextAsync(cancellationToken);
+            if (response.StatusCode == System.Net.HttpStatusCode.NotModified)
+            {
+                break;
+            }
+
+            response.EnsureSuccessStatusCode();
+            var events = await ReadEventsAsync(response.Content, cancellationToken);
+            if (events.Count > 0)
+            {
+                await handle(events, cancellationToken);
+                count += events.Count;
+            }
+        }
+
+        logger.LogInformation(
+            "Change feed {Processor} published {Count} events again, written since {Since:O}: they went to the bus within {Window} before the last stop, and the local bus may have lost them",
+            processorName, count, DateTimeOffset.FromUnixTimeSeconds(since), replay!.Window);
+    }
+
+    private sealed record Watermark([property: System.Text.Json.Serialization.JsonPropertyName("id")] string Id, [property: System.Text.Json.Serialization.JsonPropertyName("ts")] long Ts);
 
     /// <summary>The events of every document in a change feed page, in the page's order.</summary>
     public static async Task<IReadOnlyList<IntegrationEvent>> ReadEventsAsync(Stream changes, CancellationToken cancellationToken)
     {
         using var page = await JsonDocument.ParseAsync(changes, cancellationToken: cancellationToken);
+        return EventsOf(page);
+    }
+
+    private static List<IntegrationEvent> EventsOf(JsonDocument page)
+    {
         var events = new List<IntegrationEvent>();
         foreach (var document in page.RootElement.GetProperty("Documents").EnumerateArray())
         {

@@ -36,17 +36,26 @@ public sealed class ChangeFeed(SqliteDatabase db, TimeProvider clock)
     }
 }
 
-/// <summary>Reads a change feed from its checkpoint in batches, hands each batch over, then moves the checkpoint.</summary>
+/// <summary>
+/// Reads a change feed from its checkpoint in batches, hands each batch over, then moves the checkpoint.
+/// With <paramref name="replay"/> (the outbox relay on a bus that can lose acknowledged messages, see
+/// <see cref="RelayReplay"/>) it also keeps a settled checkpoint (<c>{consumer}:settled</c>) and starts
+/// from there, so what it published in its last seconds before a crash is published again.
+/// </summary>
 public sealed class ChangeFeedProcessor(
     string consumer, ChangeFeed feed, Func<IReadOnlyList<FeedEntry>, CancellationToken, Task> handle, ILogger logger, TimeSpan? pollInterval = null,
-    Hosting.IServiceFaults? faults = null) : BackgroundService
+    Hosting.IServiceFaults? faults = null, RelayReplay? replay = null, TimeProvider? clock = null) : BackgroundService
 {
     public const int BatchSize = 100;
     private readonly TimeSpan _poll = pollInterval ?? TimeSpan.FromMilliseconds(50);
+    private readonly TimeProvider _clock = clock ?? TimeProvider.System;
+
+    public string SettledConsumer => consumer + ":settled";
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var failures = 0;
+        long? from = null;
         while (!stoppingToken.IsCancellationRequested)
         {
             if (faults.IsDown())
@@ -57,19 +66,26 @@ public sealed class ChangeFeedProcessor(
 
             try
             {
-                var batch = await feed.ReadAsync(await feed.CheckpointAsync(consumer), BatchSize);
+                from ??= await StartPositionAsync();
+                var batch = await feed.ReadAsync(from.Value, BatchSize);
                 if (batch.Count > 0)
                 {
                     await handle(batch, stoppingToken);
                     await feed.SaveCheckpointAsync(consumer, batch[^1].Position);
+                    from = batch[^1].Position;
+                    replay?.Published(batch[^1].Position, _clock.GetUtcNow());
                     failures = 0;
-                    if (batch.Count == BatchSize)
-                    {
-                        continue;
-                    }
                 }
 
-                await Task.Delay(_poll, stoppingToken);
+                if (replay?.Settle(_clock.GetUtcNow()) is { } settled)
+                {
+                    await feed.SaveCheckpointAsync(SettledConsumer, settled);
+                }
+
+                if (batch.Count < BatchSize)
+                {
+                    await Task.Delay(_poll, stoppingToken);
+                }
             }
             catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
             {
@@ -79,5 +95,25 @@ public sealed class ChangeFeedProcessor(
                 await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(5000, 100 * Math.Pow(2, Math.Min(failures, 10)))), stoppingToken);
             }
         }
+    }
+
+    /// <summary>The checkpoint; with replay, the settled one (everything after it is published again).</summary>
+    private async Task<long> StartPositionAsync()
+    {
+        var checkpoint = await feed.CheckpointAsync(consumer);
+        if (replay is null)
+        {
+            return checkpoint;
+        }
+
+        var settled = Math.Min(checkpoint, await feed.CheckpointAsync(SettledConsumer));
+        if (settled < checkpoint)
+        {
+            logger.LogInformation(
+                "Change feed consumer {Consumer} publishes positions {From} to {To} again: they went to the bus within {Window} before the last stop, and the local bus may have lost them",
+                consumer, settled + 1, checkpoint, replay.Window);
+        }
+
+        return settled;
     }
 }

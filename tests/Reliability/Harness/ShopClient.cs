@@ -3,7 +3,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 
-namespace Serverless.EndToEndTests;
+namespace Serverless.Reliability;
 
 public sealed record OrderLineView(string Sku, int Quantity, decimal UnitPrice);
 
@@ -17,6 +17,9 @@ public sealed record ItemView(string Sku, int Available, int Reserved, decimal P
 public sealed class ShopClient(Uri gateway) : IDisposable
 {
     public static readonly string[] FinalStatuses = ["Confirmed", "Cancelled"];
+
+    /// <summary>A SKU no other test uses.</summary>
+    public static string NewSku(string prefix) => $"{prefix}-{Guid.NewGuid().ToString("N")[..8]}";
 
     private readonly HttpClient _http = new() { BaseAddress = gateway, Timeout = TimeSpan.FromSeconds(30) };
     private readonly Dictionary<string, string> _tokens = [];
@@ -56,7 +59,7 @@ public sealed class ShopClient(Uri gateway) : IDisposable
     /// <summary>A confirmed order of 2 units at 3.00 (total 6.00) of a new SKU, the customer's wallet set to 100.</summary>
     public async Task<string> ConfirmedOrderAsync(string user, string skuPrefix)
     {
-        var sku = SystemFixture.NewSku(skuPrefix);
+        var sku = NewSku(skuPrefix);
         await PutStockAsync(sku, 5, 3m);
         await SetBalanceAsync(user, 100m);
         var orderId = await PlaceAsync(user, Order(sku, 2));

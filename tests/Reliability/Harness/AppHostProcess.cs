@@ -2,11 +2,13 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 
-namespace Serverless.EndToEndTests;
+namespace Serverless.Reliability;
 
 /// <summary>
 /// The real system as a newcomer runs it: the AppHost as a separate process on free ports, with a
-/// fresh data folder and its own Azurite. Can be killed (-9) and started again on the same data.
+/// fresh data folder and its own Azurite (and, in Cosmos mode, its own Cosmos server). It leads its
+/// own process group, as the run command in a terminal does, so <see cref="Crash"/> kills what a real
+/// crash kills (a terminal's kill, an OOM kill, a power loss): the AppHost and every server it started.
 /// </summary>
 public sealed class AppHostProcess : IAsyncDisposable
 {
@@ -71,13 +73,15 @@ public sealed class AppHostProcess : IAsyncDisposable
     public async Task StartAgainAsync()
     {
         var root = RepoRoot();
-        var start = new ProcessStartInfo("dotnet")
+        // setsid: a new session and process group led by the AppHost (setsid execs in place: same pid).
+        var start = new ProcessStartInfo("setsid")
         {
             WorkingDirectory = root,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        start.ArgumentList.Add("dotnet");
         start.ArgumentList.Add(Path.Combine(root, "functions", "AppHost", "bin", Configuration, "net10.0", "AppHost.dll"));
         foreach (var (key, value) in _environment)
         {
@@ -119,14 +123,59 @@ public sealed class AppHostProcess : IAsyncDisposable
         throw new TimeoutException($"/health did not answer 200 within 120 s:\n{Tail()}");
     }
 
-    /// <summary>kill -9: no shutdown code runs. Azurite, its child, survives as it would after a real crash.</summary>
-    public void Kill()
+    /// <summary>
+    /// kill -9 of the whole process group: the AppHost, Azurite and the Cosmos server die at once and no
+    /// shutdown code runs anywhere, so whatever Azurite held only in memory (up to its last 5 s) is lost.
+    /// </summary>
+    public void Crash()
     {
-        _process?.Kill(entireProcessTree: false);
-        _process?.WaitForExit(10_000);
-        _process?.Dispose();
+        if (_process is null)
+        {
+            return;
+        }
+
+        Signal(-_process.Id, 9);
+        _process.WaitForExit(10_000);
+        _process.Dispose();
         _process = null;
+        foreach (var pid in ServerPids())
+        {
+            WaitGone(pid);
+        }
     }
+
+    /// <summary>The process ids of the servers the AppHost started (Azurite, the Cosmos server), from their pid files.</summary>
+    private IEnumerable<int> ServerPids() =>
+        new[] { "azurite.pid", "cosmos.pid" }
+            .Select(f => Path.Combine(DataDirectory, f))
+            .Where(File.Exists)
+            .Select(f => int.TryParse(File.ReadAllText(f), out var pid) ? pid : 0)
+            .Where(pid => pid > 0);
+
+    private static void WaitGone(int pid)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (Directory.Exists($"/proc/{pid}") && !IsZombie(pid) && DateTime.UtcNow < deadline)
+        {
+            Thread.Sleep(50);
+        }
+    }
+
+    private static bool IsZombie(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            return stat[(stat.LastIndexOf(')') + 2)..].StartsWith('Z');
+        }
+        catch (IOException)
+        {
+            return true;
+        }
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int Signal(int pid, int signal);
 
     /// <summary>Ctrl+C: SIGINT to the AppHost, as a terminal sends it. Returns its exit code once it has stopped.</summary>
     public async Task<int> InterruptAsync(TimeSpan within)
@@ -171,6 +220,7 @@ public sealed class AppHostProcess : IAsyncDisposable
     {
         if (_process is { HasExited: false })
         {
+            Signal(-_process.Id, 9);
             _process.Kill(entireProcessTree: true);
             await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10)).ContinueWith(_ => { }, TaskScheduler.Default);
         }
@@ -192,6 +242,12 @@ public sealed class AppHostProcess : IAsyncDisposable
                     // already gone
                 }
             }
+        }
+
+        if (Environment.GetEnvironmentVariable("KEEP_APPHOST_DATA") == "1")
+        {
+            Console.Error.WriteLine($"KEEP_APPHOST_DATA=1: the data folder and apphost.log stay in {DataDirectory}");
+            return;
         }
 
         try

@@ -1,4 +1,4 @@
-namespace Serverless.EndToEndTests;
+namespace Serverless.Reliability;
 
 /// <summary>Waiting for an eventually consistent condition: ask again until it holds, or fail at the deadline.</summary>
 public static class Poll
