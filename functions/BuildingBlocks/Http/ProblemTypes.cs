@@ -1,6 +1,6 @@
 namespace Serverless.BuildingBlocks.Http;
 
-/// <summary>Problem <c>type</c>s of business refusals: the saga compensates on these, and retries anything else.</summary>
+/// <summary>Problem <c>type</c>s of business refusals: on a 409 or 422 the saga compensates on these; any other 4xx fails the step, a 5xx is retried.</summary>
 public static class ProblemTypes
 {
     private const string Base = "https://serverless-shop.dev/problems/";

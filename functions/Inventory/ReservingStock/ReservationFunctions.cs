@@ -61,9 +61,14 @@ public sealed class ReservationFunctions(ReserveStockHandler reserve, ReleaseSto
             return denied;
         }
 
-        var status = await commit.HandleAsync(orderId);
-        return status is ReservationStatus.Committed
-            ? new OkObjectResult(new ReservationResponse(orderId, status.Value.ToString()))
-            : Problems.Conflict("Not reserved", $"Order {orderId} holds no reservation to commit ({status?.ToString() ?? "none"}).");
+        // Released or refused: a business "no" the saga compensates. No reservation, or one still being made,
+        // is a saga bug: a plain 409 that the saga fails at once instead of retrying.
+        return await commit.HandleAsync(orderId) switch
+        {
+            ReservationStatus.Committed => new OkObjectResult(new ReservationResponse(orderId, nameof(ReservationStatus.Committed))),
+            ReservationStatus.Released => Problems.Conflict("Already released", $"Order {orderId}'s reservation was released; nothing is left to commit.", ProblemTypes.AlreadyCompensated),
+            ReservationStatus.Refused => Problems.Conflict("Out of stock", $"Order {orderId}'s reservation was refused; nothing is held to commit.", ProblemTypes.OutOfStock),
+            var status => Problems.Conflict("Not reserved", $"Order {orderId} holds no reservation to commit ({status?.ToString() ?? "none"})."),
+        };
     }
 }

@@ -8,11 +8,19 @@ namespace Serverless.Orders.Saga;
 /// The order saga (orchestration, not 2PC): reserve stock -> charge -> book shipping -> confirm.
 /// A business refusal or a customer's cancel compensates every step done before, newest first,
 /// then cancels with the reason. Transient failures are retried with backoff, durably, until the
-/// deadline, then the order times out and is compensated the same way. Deterministic: no clock,
-/// GUID or I/O here, only activities and durable timers.
+/// deadline, then the order times out and is compensated the same way. A permanent failure (an
+/// answer a retry would not change, see <see cref="ParticipantAnswers"/>) is compensated at once.
+/// Deterministic: no clock, GUID or I/O here, only activities and durable timers.
 /// </summary>
 public sealed class OrderSaga
 {
+    /// <summary>
+    /// The reason a permanently failed step cancels with. The public contract has no reason for "the shop
+    /// could not do it"; <see cref="CancellationReasons.TimedOut"/> is the closest, and what the customer saw
+    /// before, only ten minutes later. The precise cause is in the step's error log.
+    /// </summary>
+    public const string FailedAs = CancellationReasons.TimedOut;
+
     private static readonly (string Step, string Undo, string RefusedAs)[] Steps =
     [
         (nameof(SagaActivities.ReserveStock), nameof(SagaActivities.ReleaseStock), CancellationReasons.OutOfStock),
@@ -74,6 +82,7 @@ public sealed class OrderSaga
                 {
                     StepOutcome.Done => null,
                     StepOutcome.CancelRequested => CancellationReasons.CancelledByCustomer,
+                    StepOutcome.Failed => FailedAs,
                     _ => refusedAs,
                 };
             }

@@ -1,14 +1,23 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Serverless.BuildingBlocks.Http;
 using Serverless.Orders.Domain;
 using Serverless.Orders.PlacingOrder;
 
 namespace Serverless.Orders.Saga;
 
-/// <summary>A participant's answer: yes, or a business refusal. Anything else (5xx, timeouts, down) throws and is retried.</summary>
-public sealed record ParticipantAnswer(bool Ok, string? ProblemType = null, JsonElement? Body = null);
+/// <summary>
+/// A participant's answer, classified by <see cref="ParticipantAnswers.Classify"/>: done, a business refusal, or a
+/// permanent failure. A transient one (5xx, 408, 429, timeouts, down) never becomes an answer: it throws and is retried.
+/// </summary>
+public sealed record ParticipantAnswer(AnswerKind Kind, int Status, string? ProblemType = null, JsonElement? Body = null)
+{
+    public bool Ok => Kind == AnswerKind.Done;
+
+    /// <summary>The problem's type and detail, for logs.</summary>
+    public string Problem =>
+        $"{ProblemType ?? "(no problem type)"} {(Body is { ValueKind: JsonValueKind.Object } body && body.TryGetProperty("detail", out var d) ? d.ToString() : "")}".TrimEnd();
+}
 
 /// <summary>Inventory: pricing for placement (the <see cref="IPriceList"/>) and the saga's stock steps.</summary>
 public sealed class InventoryClient(HttpClient http) : IPriceList
@@ -52,25 +61,38 @@ public sealed class ShippingClient(HttpClient http)
 
 internal static class ParticipantHttp
 {
-    /// <summary>POSTs and maps the answer: 2xx is yes, 409 with a problem type is a business refusal, anything else throws.</summary>
+    /// <summary>POSTs and classifies the answer; a transient one throws, so the activity fails and the saga retries it.</summary>
     public static async Task<ParticipantAnswer> SendForAnswerAsync(this HttpClient http, string path, object? body)
     {
         using var response = await http.PostAsJsonAsync(path, body ?? new { });
-        if (response.IsSuccessStatusCode)
+        var content = await ReadJsonAsync(response.Content);
+        var type = content is { ValueKind: JsonValueKind.Object } problem && problem.TryGetProperty("type", out var t) && t.ValueKind == JsonValueKind.String
+            ? t.GetString()
+            : null;
+        var status = (int)response.StatusCode;
+        var kind = ParticipantAnswers.Classify(status, response.IsSuccessStatusCode ? null : type);
+        return kind == AnswerKind.Transient
+            ? throw new HttpRequestException($"{http.BaseAddress}{path} answered {status}.", null, response.StatusCode)
+            : new ParticipantAnswer(kind, status, kind == AnswerKind.Done ? null : type, content);
+    }
+
+    /// <summary>The body as JSON, or null when there is none or it is not JSON (a proxy's HTML page, an empty 401).</summary>
+    private static async Task<JsonElement?> ReadJsonAsync(HttpContent content)
+    {
+        var text = await content.ReadAsStringAsync();
+        if (string.IsNullOrWhiteSpace(text))
         {
-            return new ParticipantAnswer(true, Body: await response.Content.ReadFromJsonAsync<JsonElement>());
+            return null;
         }
 
-        if (response.StatusCode == HttpStatusCode.Conflict)
+        try
         {
-            var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
-            var type = problem.TryGetProperty("type", out var t) ? t.GetString() : null;
-            if (type is ProblemTypes.OutOfStock or ProblemTypes.PaymentDeclined or ProblemTypes.ShippingUnavailable or ProblemTypes.AlreadyCompensated)
-            {
-                return new ParticipantAnswer(false, type);
-            }
+            using var document = JsonDocument.Parse(text);
+            return document.RootElement.Clone();
         }
-
-        throw new HttpRequestException($"{http.BaseAddress}{path} answered {(int)response.StatusCode}.", null, response.StatusCode);
+        catch (JsonException)
+        {
+            return null;
+        }
     }
 }

@@ -42,7 +42,7 @@ public sealed class SagaActivities(
         var committed = await inventory.CommitAsync(input.OrderId);
         if (!committed.Ok)
         {
-            return StepOutcome.Refused;
+            return NotDone(nameof(ConfirmOrder), input.OrderId, committed);
         }
 
         // Appended at the version just read: a cancellation appended meanwhile wins, and we see it.
@@ -58,18 +58,18 @@ public sealed class SagaActivities(
 
     [Function(nameof(ReleaseStock))]
     public Task ReleaseStock([ActivityTrigger] string orderId) =>
-        Compensate(orderId, () => inventory.ReleaseAsync(orderId), nameof(StockReserved), new StockReleased());
+        Compensate(orderId, () => inventory.ReleaseAsync(orderId), nameof(StockReserved), new StockReleased(), nameof(ReleaseStock));
 
     [Function(nameof(RefundPayment))]
     public async Task RefundPayment([ActivityTrigger] string orderId)
     {
         var order = await store.LoadOrderAsync(orderId);
-        await Compensate(orderId, () => payments.RefundAsync(orderId), nameof(PaymentCharged), new PaymentRefunded(order?.Total ?? 0));
+        await Compensate(orderId, () => payments.RefundAsync(orderId), nameof(PaymentCharged), new PaymentRefunded(order?.Total ?? 0), nameof(RefundPayment));
     }
 
     [Function(nameof(CancelShipment))]
     public Task CancelShipment([ActivityTrigger] string orderId) =>
-        Compensate(orderId, () => shipping.CancelAsync(orderId), nameof(ShipmentBooked), new ShipmentCancelled());
+        Compensate(orderId, () => shipping.CancelAsync(orderId), nameof(ShipmentBooked), new ShipmentCancelled(), nameof(CancelShipment));
 
     /// <summary>The last step of every cancellation: only now does the order show <c>Cancelled</c>.</summary>
     [Function(nameof(CancelOrder))]
@@ -90,19 +90,46 @@ public sealed class SagaActivities(
         var answer = await call();
         if (!answer.Ok)
         {
-            logger.LogInformation("Order {OrderId}: step refused ({Problem})", input.OrderId, answer.ProblemType);
-            return StepOutcome.Refused;
+            return NotDone(name, input.OrderId, answer);
         }
 
         await store.AppendOnceAsync(input.OrderId, recorded(answer));
         return StepOutcome.Done;
     }
 
-    /// <summary>Undoes a step at the participant (safe even if the step never happened) and records it if the step was recorded.</summary>
-    private async Task Compensate(string orderId, Func<Task<ParticipantAnswer>> call, string undoes, IOrderEvent recorded)
+    /// <summary>A refusal compensates; a permanent failure does too, and is an alert: someone has to look at it.</summary>
+    private StepOutcome NotDone(string step, string orderId, ParticipantAnswer answer)
     {
-        await call();
+        if (answer.Kind == AnswerKind.Refused)
+        {
+            logger.LogInformation("Order {OrderId}: step {Step} refused ({Problem})", orderId, step, answer.ProblemType);
+            return StepOutcome.Refused;
+        }
+
+        Alert(step, orderId, answer);
+        return StepOutcome.Failed;
+    }
+
+    /// <summary>
+    /// Undoes a step at the participant (safe even if the step never happened) and records it if the step was recorded.
+    /// A permanent failure is alerted, then throws all the same: a cancelled order must be made whole, so the undo is retried.
+    /// </summary>
+    private async Task Compensate(string orderId, Func<Task<ParticipantAnswer>> call, string undoes, IOrderEvent recorded, string step)
+    {
+        var answer = await call();
+        if (answer.Kind == AnswerKind.Failed)
+        {
+            Alert(step, orderId, answer);
+            throw new InvalidOperationException($"Order {orderId}: {step} answered {answer.Status} {answer.Problem}.");
+        }
+
         await store.AppendOnceAsync(orderId, recorded, skip: o => !o.Has(undoes));
+    }
+
+    private void Alert(string step, string orderId, ParticipantAnswer answer)
+    {
+        logger.LogError("Order {OrderId}: step {Step} failed permanently: {Status} {Problem}", orderId, step, answer.Status, answer.Problem);
+        SagaMetrics.StepFailures.Add(1, new KeyValuePair<string, object?>("step", step), new KeyValuePair<string, object?>("status", answer.Status));
     }
 
     private async Task<bool> CancelRequested(string orderId) =>

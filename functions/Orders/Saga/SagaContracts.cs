@@ -16,12 +16,16 @@ public sealed record OrderSagaInput(
     int MaxBackoffSeconds,
     string? TraceParent = null);
 
-/// <summary>What a step activity says: done, refused by the participant (a business "no"), or the customer asked to cancel.</summary>
+/// <summary>
+/// What a step activity says: done, refused by the participant (a business "no"), the customer asked to cancel,
+/// or failed for good (the participant's answer will not change on a retry; already logged and counted as an alert).
+/// </summary>
 public enum StepOutcome
 {
     Done,
     Refused,
     CancelRequested,
+    Failed,
 }
 
 public sealed record SagaResult(string Status, string? CancellationReason);

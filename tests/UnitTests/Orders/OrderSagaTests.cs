@@ -125,7 +125,8 @@ public sealed class OrderSagaTests
     [Fact]
     public async Task ConfirmRefused_CompensatesAll_AndCancelsAsOutOfStock()
     {
-        // Given inventory cannot commit the reserved units when the order is confirmed
+        // Given inventory cannot commit the reserved units when the order is confirmed (its reservation was
+        // released: a 409 already-compensated, see the integration test SagaAgainstInventoryTests)
         var context = Context().Returns(Confirm, StepOutcome.Refused);
 
         // When the saga runs
@@ -135,6 +136,49 @@ public sealed class OrderSagaTests
         Assert.Equal([Reserve, Charge, Book, Confirm, CancelShipment, Refund, Release, CancelOrder], context.CallNames);
         Assert.Equal(new CancelOrderInput("order-1", CancellationReasons.OutOfStock), context.CallsTo(CancelOrder).Single().Input);
         Assert.Equal(new SagaResult(OrderStatus.Cancelled, CancellationReasons.OutOfStock), result);
+    }
+
+    [Fact]
+    public async Task PermanentFailure_CompensatesAtOnce_WithoutWaitingForTheDeadline()
+    {
+        // Given payments rejects the charge for good (a 401/403/400, or a 409 without a business type)
+        var context = Context().Returns(Charge, StepOutcome.Failed);
+
+        // When the saga runs
+        var result = await new OrderSaga().RunAsync(context, Input());
+
+        // Then the charge is not retried: what was done is undone newest first, at once, and the order is cancelled
+        Assert.Equal([Reserve, Charge, Refund, Release, CancelOrder], context.CallNames);
+        Assert.Empty(context.Timers);
+        Assert.Equal(Start, context.CurrentUtcDateTime);
+        Assert.Equal(new CancelOrderInput("order-1", OrderSaga.FailedAs), context.CallsTo(CancelOrder).Single().Input);
+        Assert.Equal(new SagaResult(OrderStatus.Cancelled, OrderSaga.FailedAs), result);
+    }
+
+    [Fact]
+    public async Task PermanentFailure_OfConfirm_CompensatesAll()
+    {
+        // Given inventory cannot commit and says so with an answer a retry would not change
+        var context = Context().Returns(Confirm, StepOutcome.Failed);
+
+        // When the saga runs
+        var result = await new OrderSaga().RunAsync(context, Input());
+
+        // Then every step is undone newest first, without a wait, and the order is cancelled
+        Assert.Equal([Reserve, Charge, Book, Confirm, CancelShipment, Refund, Release, CancelOrder], context.CallNames);
+        Assert.Empty(context.Timers);
+        Assert.Equal(new SagaResult(OrderStatus.Cancelled, OrderSaga.FailedAs), result);
+    }
+
+    [Fact]
+    public void PermanentFailure_CancelsWithAReasonOfThePublicContract()
+    {
+        // The contract (API.md) lists the reasons a client may see; a failed step uses the closest of them
+        Assert.Contains(OrderSaga.FailedAs, new[]
+        {
+            CancellationReasons.OutOfStock, CancellationReasons.PaymentDeclined, CancellationReasons.ShippingUnavailable,
+            CancellationReasons.CancelledByCustomer, CancellationReasons.TimedOut,
+        });
     }
 
     [Fact]
