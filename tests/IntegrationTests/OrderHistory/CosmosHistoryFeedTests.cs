@@ -136,6 +136,65 @@ public sealed class CosmosHistoryFeedTests(CosmosServerFixture cosmos)
     }
 
     [Fact]
+    public async Task ARebuildSwap_WhileOrdersFlowThroughTheLiveFeed_LosesNoEvent()
+    {
+        // Given ten orders in the sources, and a live history fed by their change feeds that has them all
+        var (sources, leases, history) = await CreateLayoutAsync();
+        var saved = new ConcurrentQueue<IntegrationEvent>(Enumerable.Range(0, 10).SelectMany(i => Confirmed($"order-{i}", "alice", i + 1m, minute: i)));
+        await SaveAsync(sources, saved);
+        var feed = new CosmosHistoryFeed(sources, leases, history, new ProjectionLag(TimeProvider.System), NullLoggerFactory.Instance, pollInterval: TimeSpan.FromMilliseconds(50));
+        await feed.StartAsync(CancellationToken.None);
+        try
+        {
+            await UntilAllApplied(history, saved);
+
+            // When orders keep flowing (every other one cancelled, some old ones cancelled too) from before a rebuild with swap until after it
+            using var stop = new CancellationTokenSource();
+            var flowing = Task.Run(async () =>
+            {
+                var n = 0;
+                for (; !stop.IsCancellationRequested || n < 6; n++)
+                {
+                    IReadOnlyList<IntegrationEvent> order = n % 2 == 0
+                        ? Confirmed($"order-flow-{n}", "bob", n, minute: 20 + n)
+                        : [Placed($"order-flow-{n}", "bob", n, minute: 20 + n), FromOrders("OrderCancelled", $"order-flow-{n}", "bob", 21 + n)];
+                    IReadOnlyList<IntegrationEvent> raised = n < 10 ? [.. order, FromOrders("OrderCancelled", $"order-{n}", "alice", 40 + n)] : order;
+                    await SaveAsync(sources, raised);
+                    foreach (var e in raised)
+                    {
+                        saved.Enqueue(e);
+                    }
+                }
+
+                return n;
+            });
+            var result = await new HistoryRebuilder(new CosmosSourceReplay(sources), history, NullLogger<HistoryRebuilder>.Instance).RebuildAsync(swap: true, CancellationToken.None);
+            await stop.CancelAsync();
+            var flowed = await flowing;
+
+            // Then, once live has caught up, the history holds every event saved, each once, on its order's timeline
+            Assert.True(result.Swapped);
+            var model = await UntilAllApplied(history, saved);
+            var expected = new Dictionary<string, OrderHistoryView>(StringComparer.Ordinal);
+            foreach (var e in saved.Where(OrderHistoryView.Counts))
+            {
+                (expected.TryGetValue(e.Subject, out var view) ? view : expected[e.Subject] = new OrderHistoryView(e.Subject)).Apply(e);
+            }
+
+            Assert.True(OrderHistoryView.SameModel(expected.Values, model));
+
+            // And every status follows from them
+            var statuses = model.ToDictionary(v => v.OrderId, v => v.Status);
+            Assert.All(Enumerable.Range(0, flowed), n => Assert.Equal(n % 2 == 0 ? "Confirmed" : "Cancelled", statuses[$"order-flow-{n}"]));
+            Assert.All(Enumerable.Range(0, 10), n => Assert.Equal(n < flowed ? "Cancelled" : "Confirmed", statuses[$"order-{n}"]));
+        }
+        finally
+        {
+            await feed.StopAsync(CancellationToken.None);
+        }
+    }
+
+    [Fact]
     public async Task TheSourcesReplay_ReadsEveryPage_UntilTheFeedsCurrentEnd()
     {
         var (sources, _, _) = await CreateLayoutAsync();
@@ -204,6 +263,14 @@ public sealed class CosmosHistoryFeedTests(CosmosServerFixture cosmos)
 
     private static IntegrationEvent FromSource(string topic, string type, string orderId, int minute) =>
         IntegrationEvent.Create(topic, type, orderId, new { orderId, customerId = "alice" }, T0.AddMinutes(minute), messageId: $"{orderId}:{type}");
+
+    /// <summary>Waits until the history has applied as many events as <paramref name="saved"/> holds that it takes; returns the model.</summary>
+    private static Task<IReadOnlyList<OrderHistoryView>> UntilAllApplied(IOrderHistoryStore history, IEnumerable<IntegrationEvent> saved) =>
+        Until(async () =>
+        {
+            var model = await history.ReadAllAsync();
+            return model.Sum(v => v.Applied.Count) >= saved.Count(OrderHistoryView.Counts) ? model : null;
+        });
 
     private static async Task<T> Until<T>(Func<Task<T?>> probe)
         where T : class

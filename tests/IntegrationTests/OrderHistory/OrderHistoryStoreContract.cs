@@ -203,12 +203,104 @@ public abstract class OrderHistoryStoreContract
         Assert.Equal(5, Assert.Single(await store.ForCustomerAsync("alice")).Timeline.Count);
     }
 
-    /// <summary>The sources' feeds: every event under its topic's source; a hook runs once all feeds were read.</summary>
+    [Fact]
+    public async Task ASwap_WhileOrdersFlow_LosesNoEvent_EveryTimelineCompleteAndEveryStatusRight()
+    {
+        // Given a live model fed with four orders' events, which the sources' feeds also hold
+        var store = await CreateStoreAsync();
+        var feeds = new FakeReplay(Enumerable.Range(1, 4).SelectMany(i => Confirmed($"order-{i}", "alice", i, minute: i)));
+        await store.ApplyAsync(feeds.All);
+        var rebuilder = new HistoryRebuilder(feeds, store, NullLogger<HistoryRebuilder>.Instance);
+
+        // And orders that keep flowing while the rebuild runs: after it read each source, the sources raise new
+        // events (for orders it read and for new ones) and live applies them at once...
+        var raisedLive = new List<IntegrationEvent>();
+        var lagging = new List<IntegrationEvent>();
+        feeds.AfterReadingEach = async source =>
+        {
+            var step = Array.IndexOf([.. HistorySources.All], source);
+            IReadOnlyList<IntegrationEvent> raised =
+            [
+                FromOrders("OrderCancelled", $"order-{step + 1}", "alice", 30 + step),
+                Placed($"order-new-{step}", "bob", 10m + step, minute: 40 + step),
+                Charged($"order-new-{step}", "bob", 41 + step),
+                Booked($"order-{step + 2}", 45 + step),
+            ];
+            feeds.Raise(raised);
+            raisedLive.AddRange(raised);
+            await store.ApplyAsync(raised);
+
+            // ...and some the live consumer applies only after the swap (a lagging consumer): one in a feed the rebuild
+            // has read, one in Shipping's, which it reads last (so for the first two steps the rebuild has it too)
+            IReadOnlyList<IntegrationEvent> late = [FromOrders("StockReserved", $"order-new-{step}", "bob", 42 + step), Booked($"order-new-{step}", 43 + step)];
+            feeds.Raise(late);
+            lagging.AddRange(late);
+        };
+
+        // When swapped in while live keeps applying events (in flight during the swap), then live catches up
+        var duringSwap = Enumerable.Range(1, 4).Select(i => FromOrders("OrderConfirmed", $"order-new-{i % 3}", "bob", 60 + i))
+            .Append(Placed("order-last", "carol", 9m, minute: 70)).ToList();
+        var swapping = rebuilder.RebuildAsync(swap: true, CancellationToken.None);
+        foreach (var e in duringSwap)
+        {
+            feeds.Raise([e]);
+            await store.ApplyAsync([e]);
+        }
+
+        var result = await swapping;
+        await store.ApplyAsync(lagging);
+
+        // Then every event ever raised is on its order's timeline once, and every status follows from them
+        Assert.True(result.Swapped);
+        var expected = feeds.All.Where(OrderHistoryView.Counts).GroupBy(e => e.Subject)
+            .ToDictionary(g => g.Key, g => g.OrderBy(e => e.At).ThenBy(e => e.Type, StringComparer.Ordinal).Select(e => e.MessageId).ToList());
+        var model = await store.ReadAllAsync();
+        Assert.Equal(expected.Keys.Order(StringComparer.Ordinal), model.Select(v => v.OrderId).Order(StringComparer.Ordinal));
+        Assert.All(model, v => Assert.Equal(expected[v.OrderId], v.Applied.Select(e => e.MessageId)));
+        var statuses = model.ToDictionary(v => v.OrderId, v => v.Status);
+        Assert.Equal(["Cancelled", "Cancelled", "Cancelled", "Confirmed"], Enumerable.Range(1, 4).Select(i => statuses[$"order-{i}"]));
+        Assert.Equal(["Confirmed", "Confirmed", "Confirmed"], Enumerable.Range(0, 3).Select(i => statuses[$"order-new-{i}"]));
+        Assert.Equal("Pending", statuses["order-last"]);
+        Assert.Equal(10m, model.Single(v => v.OrderId == "order-new-0").Total);
+        Assert.NotEmpty(raisedLive);
+
+        // And a second rebuild finds the swapped-in model equal to what the feeds hold
+        feeds.AfterReadingEach = null;
+        Assert.True((await rebuilder.RebuildAsync(swap: false, CancellationToken.None)).MatchesLive);
+    }
+
+    /// <summary>
+    /// The sources' feeds: every event under its topic's source, each read as its feed holds it at that moment;
+    /// hooks run after each source was read and once all were.
+    /// </summary>
     private sealed class FakeReplay(IEnumerable<IntegrationEvent> events) : ISourceReplay
     {
-        public IReadOnlyList<IntegrationEvent> All { get; } = [.. events];
+        private readonly List<IntegrationEvent> _all = [.. events];
+        private readonly Lock _gate = new();
+
+        public IReadOnlyList<IntegrationEvent> All
+        {
+            get
+            {
+                lock (_gate)
+                {
+                    return [.. _all];
+                }
+            }
+        }
 
         public Func<Task>? AfterReading { get; set; }
+
+        public Func<HistorySource, Task>? AfterReadingEach { get; set; }
+
+        /// <summary>A source raises events: they are at the end of its feed from now on.</summary>
+        public void Raise(IEnumerable<IntegrationEvent> raised)
+        {
+            lock (_gate)
+            {
+                _all.AddRange(raised);
+            }
+        }
 
         public async IAsyncEnumerable<IReadOnlyList<IntegrationEvent>> ReadAsync(HistorySource source,
             [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
@@ -216,6 +308,11 @@ public abstract class OrderHistoryStoreContract
             foreach (var page in All.Where(e => e.Topic == source.Service).Chunk(4))
             {
                 yield return page;
+            }
+
+            if (AfterReadingEach is { } each)
+            {
+                await each(source);
             }
 
             if (source == HistorySources.All[^1] && AfterReading is { } hook)
