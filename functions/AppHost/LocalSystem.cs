@@ -152,7 +152,7 @@ public sealed class LocalSystem : IAsyncDisposable
         }
 
         _logger.LogInformation("[4/4] Gateway on http://127.0.0.1:{Port}", gatewayPort);
-        var gateway = GatewayApp.Build(Layered(hostOwned), gatewayPort, [.. addresses.Keys], ConfigureLogging, faults, settingsFile, Recorded);
+        var gateway = GatewayApp.Build(OwnSettings.For("gateway", Layered(hostOwned)), gatewayPort, [.. addresses.Keys], ConfigureLogging, faults, settingsFile, Recorded);
         await gateway.StartAsync(cancellationToken);
         _started.Add(new StoppableApp(gateway));
         GatewayAddress = new Uri($"http://127.0.0.1:{gatewayPort}/");
