@@ -20,8 +20,11 @@ namespace Serverless.AppHost;
 /// </summary>
 public sealed class LocalSystem : IAsyncDisposable
 {
-    /// <summary>Every span that ends in this process, per trace, for <c>GET /ops/traces/{traceId}</c>.</summary>
-    public static readonly Telemetry.SpanStore Recorded = new(Telemetry.SpanOwners.UntaggedComponent);
+    /// <summary>
+    /// Every span that ends in this process, per trace, for <c>GET /ops/traces/{traceId}</c>; within
+    /// <c>LocalHost:SpanStoreMegabytes</c> (64 MiB unless set), replaced on start once that is read.
+    /// </summary>
+    public static Telemetry.SpanStore Recorded { get; private set; } = new(Telemetry.SpanOwners.UntaggedComponent);
 
     /// <summary>
     /// Records every span in-process, so ASP.NET Core, HttpClient, YARP and the messaging code create
@@ -32,7 +35,7 @@ public sealed class LocalSystem : IAsyncDisposable
     {
         ShouldListenTo = _ => true,
         Sample = (ref System.Diagnostics.ActivityCreationOptions<System.Diagnostics.ActivityContext> _) => System.Diagnostics.ActivitySamplingResult.AllData,
-        ActivityStopped = Recorded.Add,
+        ActivityStopped = activity => Recorded.Add(activity),
     };
 
     private readonly List<IAsyncDisposable> _started = [];
@@ -44,13 +47,15 @@ public sealed class LocalSystem : IAsyncDisposable
 
     public static async Task<LocalSystem> StartAsync(string[] args, CancellationToken cancellationToken)
     {
-        System.Diagnostics.ActivitySource.AddActivityListener(Spans);
         var repoRoot = FindRepoRoot();
         var shared = new ConfigurationBuilder()
             .AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: false)
             .AddEnvironmentVariables()
             .AddCommandLine(args)
             .Build();
+        var spanMegabytes = shared.GetValue("LocalHost:SpanStoreMegabytes", Telemetry.SpanStore.DefaultMaxBytes / (1024 * 1024));
+        Recorded = new Telemetry.SpanStore(Telemetry.SpanOwners.UntaggedComponent, spanMegabytes * 1024 * 1024);
+        System.Diagnostics.ActivitySource.AddActivityListener(Spans);
         var dataDirectory = Path.GetFullPath(shared["LocalHost:DataDirectory"] ?? Path.Combine(repoRoot, ".data"));
         Directory.CreateDirectory(dataDirectory);
 
@@ -147,7 +152,7 @@ public sealed class LocalSystem : IAsyncDisposable
         }
 
         _logger.LogInformation("[4/4] Gateway on http://127.0.0.1:{Port}", gatewayPort);
-        var gateway = GatewayApp.Build(Layered(hostOwned), gatewayPort, [.. addresses.Keys], ConfigureLogging, faults, settingsFile, Recorded);
+        var gateway = GatewayApp.Build(OwnSettings.For("gateway", Layered(hostOwned)), gatewayPort, [.. addresses.Keys], ConfigureLogging, faults, settingsFile, Recorded);
         await gateway.StartAsync(cancellationToken);
         _started.Add(new StoppableApp(gateway));
         GatewayAddress = new Uri($"http://127.0.0.1:{gatewayPort}/");

@@ -46,19 +46,21 @@ public sealed class BffTests(SystemFixture system)
         await _shop.SetFaultAsync("payments", "down");
         try
         {
-            // Composition degrades, fast
+            // Composition degrades instead of failing; the bound is only far below the HTTP client's 100 s timeout
+            // (the BFF gives payments 1.5 s in all), not a measure of speed on a busy runner
             var clock = Stopwatch.StartNew();
             var page = await _shop.WebOrderPageAsync("alice", orderId);
-            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(2), $"took {clock.Elapsed}");
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), $"took {clock.Elapsed}");
             Assert.Equal(JsonValueKind.Null, page.GetProperty("payment").ValueKind);
             Assert.Equal(["payments"], page.GetProperty("degraded").EnumerateArray().Select(d => d.GetString()));
             Assert.Equal("Booked", page.GetProperty("shipment").GetProperty("status").GetString());
 
-            // Failures open the payments circuit; then the fallback answers without calling payments at all
+            // Failures open the payments circuit; then the fallback answers without calling payments at all:
+            // payments is healthy again, yet (within the 5 s break) the page still leaves it out
             await Eventually(async () => (await Circuits()).GetProperty("payments").GetString() == "open", async () => await _shop.WebOrderPageAsync("alice", orderId));
-            clock.Restart();
+            await _shop.SetFaultAsync("payments", "none");
             page = await _shop.WebOrderPageAsync("alice", orderId);
-            Assert.True(clock.Elapsed < TimeSpan.FromMilliseconds(500), $"open circuit answered after {clock.Elapsed}");
+            Assert.Equal(JsonValueKind.Null, page.GetProperty("payment").ValueKind);
             Assert.Equal(["payments"], page.GetProperty("degraded").EnumerateArray().Select(d => d.GetString()));
             Assert.Equal("closed", (await Circuits()).GetProperty("shipping").GetString());
         }

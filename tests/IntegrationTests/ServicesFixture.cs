@@ -26,6 +26,7 @@ public sealed class ServicesFixture : IAsyncLifetime
     private static readonly string[] Started = [Identity, Inventory, Payments, Shipping];
 
     private readonly List<WebApplication> _apps = [];
+    private readonly Dictionary<string, IConfiguration> _appConfigurations = [];
     private readonly Dictionary<string, Uri> _addresses = [];
     private readonly ConcurrentDictionary<string, string> _tokens = new();
     private readonly SocketsHttpHandler _handler = new();
@@ -80,6 +81,7 @@ public sealed class ServicesFixture : IAsyncLifetime
             var appConfiguration = new ConfigurationBuilder().AddConfiguration(_configuration).AddInMemoryCollection(own).Build();
             var app = FunctionAppHost.Build(definition, appConfiguration, _addresses[name].Port, durable: null, LocalSystem.ConfigureLogging);
             _apps.Add(app);
+            _appConfigurations[name] = app.Configuration;
             await app.StartAsync();
         }
     }
@@ -100,6 +102,9 @@ public sealed class ServicesFixture : IAsyncLifetime
     }
 
     public Uri AddressOf(string service) => _addresses[service];
+
+    /// <summary>The configuration a started service runs with (what the local host handed it).</summary>
+    public IConfiguration ConfigurationOf(string service) => _appConfigurations[service];
 
     /// <summary>A client for one service; with a token, every call carries it as a bearer token.</summary>
     public HttpClient ClientFor(string service, string? token = null)

@@ -35,7 +35,7 @@ public static class FunctionAppHost
             ContentRootPath = AppContext.BaseDirectory,
         });
         builder.Configuration.Sources.Clear();
-        builder.Configuration.AddConfiguration(configuration);
+        ((IConfigurationBuilder)builder.Configuration).Add(OwnSettings.Source(definition.Name, configuration)); // no other app's secrets
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.Listen(IPAddress.Loopback, port);

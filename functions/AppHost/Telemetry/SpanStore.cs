@@ -8,19 +8,41 @@ public sealed record SpanView(string Service, string Name, string SpanId, string
 
 /// <summary>
 /// The local stand-in for Application Insights' transaction search: every span that ends in this
-/// process, kept per trace for the most recent <see cref="MaxTraces"/> traces. A span's service is
-/// the component that recorded it: its own <see cref="Tracing.ServiceTag"/>, else its nearest
-/// ancestor's (an HTTP client span belongs to the service that made the call).
+/// process, kept per trace (at most <see cref="MaxSpansPerTrace"/> each) within an estimated
+/// <see cref="MaxBytes"/> of memory; the oldest traces go first. A span's service is the component
+/// that recorded it: its own <see cref="Tracing.ServiceTag"/>, else its nearest ancestor's (an HTTP
+/// client span belongs to the service that made the call).
 /// </summary>
 /// <param name="serviceOf">Names the component of spans that libraries record without the tag (null: inherit).</param>
-public sealed class SpanStore(Func<Activity, string?>? serviceOf = null)
+/// <param name="maxBytes">The memory budget, estimated (<see cref="DefaultMaxBytes"/> when not given).</param>
+public sealed class SpanStore(Func<Activity, string?>? serviceOf = null, long maxBytes = SpanStore.DefaultMaxBytes)
 {
-    public const int MaxTraces = 20_000;
-    private const int MaxSpansPerTrace = 2_000;
+    public const long DefaultMaxBytes = 64L * 1024 * 1024;
+    public const int MaxSpansPerTrace = 2_000;
+
+    // Rough per-object costs on a 64-bit runtime: object headers, fields, the list/dictionary/queue slots.
+    private const int SpanOverheadBytes = 160;
+    private const int TraceOverheadBytes = 120;
 
     private readonly Lock _gate = new();
     private readonly Dictionary<ActivityTraceId, List<Recorded>> _traces = [];
     private readonly Queue<ActivityTraceId> _order = new();
+    private readonly Dictionary<ActivityTraceId, long> _traceBytes = [];
+    private long _bytes;
+
+    public long MaxBytes { get; } = maxBytes > 0 ? maxBytes : throw new ArgumentOutOfRangeException(nameof(maxBytes), maxBytes, "The span store needs a positive budget.");
+
+    /// <summary>What the spans held now take, estimated as <see cref="MaxBytes"/> is; never more than it.</summary>
+    public long EstimatedBytes
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _bytes;
+            }
+        }
+    }
 
     /// <summary>Records a span that has just ended (an ActivityListener's ActivityStopped).</summary>
     public void Add(Activity activity)
@@ -30,27 +52,41 @@ public sealed class SpanStore(Func<Activity, string?>? serviceOf = null)
             activity.ParentSpanId == default ? null : activity.ParentSpanId.ToHexString(),
             activity.DisplayName, activity.GetTagItem(Tracing.ServiceTag) as string ?? serviceOf?.Invoke(activity),
             new DateTimeOffset(activity.StartTimeUtc, TimeSpan.Zero), activity.Duration.TotalMilliseconds);
+        var spanBytes = SizeOf(recorded);
         lock (_gate)
         {
-            if (!_traces.TryGetValue(recorded.TraceId, out var spans))
+            var known = _traces.TryGetValue(recorded.TraceId, out var spans);
+            if (known && spans!.Count >= MaxSpansPerTrace)
+            {
+                return;
+            }
+
+            var needed = spanBytes + (known ? 0 : TraceOverheadBytes);
+            while (_bytes + needed > MaxBytes && _order.TryPeek(out var oldest) && oldest != recorded.TraceId)
+            {
+                Evict(_order.Dequeue());
+            }
+
+            if (_bytes + needed > MaxBytes)
+            {
+                return; // this one trace alone fills the budget: keep what it has
+            }
+
+            if (!known)
             {
                 spans = [];
                 _traces[recorded.TraceId] = spans;
+                _traceBytes[recorded.TraceId] = 0;
                 _order.Enqueue(recorded.TraceId);
-                while (_order.Count > MaxTraces)
-                {
-                    _traces.Remove(_order.Dequeue());
-                }
             }
 
-            if (spans.Count < MaxSpansPerTrace)
-            {
-                spans.Add(recorded);
-            }
+            spans!.Add(recorded);
+            _traceBytes[recorded.TraceId] += needed;
+            _bytes += needed;
         }
     }
 
-    /// <summary>The trace's spans in start order; empty when none is known (yet).</summary>
+    /// <summary>The trace's spans in start order; empty when none is known (yet, or any more).</summary>
     public IReadOnlyList<SpanView> Trace(ActivityTraceId traceId)
     {
         List<Recorded> spans;
@@ -80,6 +116,16 @@ public sealed class SpanStore(Func<Activity, string?>? serviceOf = null)
 
         return [.. spans.OrderBy(s => s.Start).Select(s => new SpanView(ServiceOf(s), s.Name, s.SpanId, s.ParentSpanId, s.Start, Math.Round(s.DurationMs, 3)))];
     }
+
+    private void Evict(ActivityTraceId traceId)
+    {
+        _traces.Remove(traceId);
+        _traceBytes.Remove(traceId, out var freed);
+        _bytes -= freed;
+    }
+
+    private static long SizeOf(Recorded span) =>
+        SpanOverheadBytes + (2L * (span.SpanId.Length + (span.ParentSpanId?.Length ?? 0) + span.Name.Length + (span.Service?.Length ?? 0)));
 
     private sealed record Recorded(ActivityTraceId TraceId, string SpanId, string? ParentSpanId, string Name, string? Service, DateTimeOffset Start, double DurationMs);
 }

@@ -66,10 +66,13 @@ public sealed class MessagingTests(AzuriteFixture azurite) : IDisposable
         await Eventually(async () => await feed.CheckpointAsync("projector") == 250);
         await next.StopAsync(CancellationToken.None);
 
-        // Then every change was handled, the interrupted part of the batch at least twice, none skipped
+        // Then every change was handled, none skipped: the interrupted batch again after the takeover (how often the
+        // dying consumer retried it before it stopped is its poll timing), the checkpointed ones before and after it once
         Assert.Equal(Enumerable.Range(1, 250).Select(i => (long)i), seen.Distinct().Order());
-        Assert.Equal(2, Count(seen, 120));
+        Assert.True(Count(seen, 120) >= 2, $"position 120 handled {Count(seen, 120)} time(s)");
         Assert.Equal(1, Count(seen, 50));
+        Assert.Equal(1, Count(seen, 201));
+        Assert.Equal(1, Count(seen, 250));
     }
 
     [Fact]
@@ -78,8 +81,19 @@ public sealed class MessagingTests(AzuriteFixture azurite) : IDisposable
         var (bus, topology, provider) = await Bus(maxDeliveries: 5);
         var producer = Store("producer");
         var consumer = provider.GetRequiredService<CountingHandler>();
-        var relay = new ChangeFeedProcessor("bus-relay", new ChangeFeed(producer, TimeProvider.System),
-            (batch, ct) => bus.PublishAsync(batch.Select(b => b.Event).ToList(), ct), NullLogger.Instance, TimeSpan.FromMilliseconds(20));
+        var failedPublishes = 0;
+        var relay = new ChangeFeedProcessor("bus-relay", new ChangeFeed(producer, TimeProvider.System), async (batch, ct) =>
+        {
+            try
+            {
+                await bus.PublishAsync(batch.Select(b => b.Event).ToList(), ct);
+            }
+            catch
+            {
+                Interlocked.Increment(ref failedPublishes);
+                throw;
+            }
+        }, NullLogger.Instance, TimeSpan.FromMilliseconds(20));
         var subscription = Subscription(provider, topology);
         await subscription.StartAsync(CancellationToken.None);
 
@@ -89,6 +103,9 @@ public sealed class MessagingTests(AzuriteFixture azurite) : IDisposable
         {
             await relay.StartAsync(CancellationToken.None);
             await Write(producer, 30);
+
+            // the relay tries to publish them and fails, and its checkpoint stays before the unpublished changes
+            await Eventually(() => Task.FromResult(Volatile.Read(ref failedPublishes) >= 1), TimeSpan.FromSeconds(90));
             Assert.Equal(0, await new ChangeFeed(producer, TimeProvider.System).CheckpointAsync("bus-relay"));
         }
         finally
