@@ -23,6 +23,7 @@ public sealed class Books(ShopClient shop)
     private readonly ConcurrentDictionary<string, int> _stock = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, decimal> _wallets = new(StringComparer.Ordinal);
     private readonly ConcurrentBag<Placed> _orders = [];
+    private readonly ConcurrentDictionary<string, bool> _cancelled = new(StringComparer.Ordinal);
 
     public ShopClient Shop => shop;
 
@@ -56,6 +57,21 @@ public sealed class Books(ShopClient shop)
     public async Task<string[]> PlaceManyAsync(string customer, string sku, int count, Func<int, int>? quantity = null) =>
         await Task.WhenAll(Enumerable.Range(0, count).Select(i => PlaceAsync(customer, sku, quantity?.Invoke(i) ?? 1 + (i % 3))));
 
+    /// <summary>The customer cancels the order (asserting the 202): from now on it is final only once <c>Cancelled</c>.</summary>
+    public async Task CancelAsync(string customer, string orderId)
+    {
+        using var response = await shop.SendAsync(HttpMethod.Post, $"api/orders/{orderId}/cancel", customer);
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        _cancelled[orderId] = true;
+    }
+
+    /// <summary>Whether the order has reached its end: Confirmed or Cancelled, and Cancelled if its customer asked to cancel.</summary>
+    public bool IsFinal(OrderView order)
+    {
+        ArgumentNullException.ThrowIfNull(order);
+        return _cancelled.ContainsKey(order.OrderId) ? order.Status == "Cancelled" : ShopClient.FinalStatuses.Contains(order.Status);
+    }
+
     /// <summary>Books an order placed some other way (e.g. raced in with an idempotency key).</summary>
     public void Add(string customer, string orderId, string sku, int quantity) => _orders.Add(new Placed(customer, orderId, sku, quantity));
 
@@ -70,7 +86,7 @@ public sealed class Books(ShopClient shop)
         while (true)
         {
             var current = await CurrentAsync();
-            var open = current.Where(o => !ShopClient.FinalStatuses.Contains(o.Status)).ToList();
+            var open = current.Where(o => !IsFinal(o)).ToList();
             if (open.Count == 0)
             {
                 return current;
