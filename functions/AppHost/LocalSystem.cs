@@ -1,3 +1,4 @@
+using Serverless.BuildingBlocks.Hosting;
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.AspNetCore.Builder;
@@ -74,14 +75,14 @@ public sealed class LocalSystem : IAsyncDisposable
             await File.WriteAllTextAsync(settingsFile, "{}\n", cancellationToken);
         }
 
+        var loggerFactory = LoggerFactory.Create(ConfigureLogging);
         var configuration = new ConfigurationBuilder()
             .AddConfiguration(shared)
-            .AddJsonFile(settingsFile, optional: true, reloadOnChange: true)
+            .Add(new Configuration.LastGoodJsonFileSource(settingsFile, loggerFactory.CreateLogger("ConfigStore")))
             .AddEnvironmentVariables()
             .AddCommandLine(args)
             .Build();
 
-        var loggerFactory = LoggerFactory.Create(ConfigureLogging);
         var system = new LocalSystem(loggerFactory.CreateLogger("AppHost"));
         try
         {
@@ -136,7 +137,8 @@ public sealed class LocalSystem : IAsyncDisposable
                 .EnsureQueuesAsync(cancellationToken);
         }
 
-        var faults = new FaultSwitchboard(FunctionAppDefinition.All.Select(a => a.Name));
+        var faults = new FaultSwitchboard([.. FunctionAppDefinition.All.Select(a => a.Name), BusFaults.Name]);
+        var busFaults = new BusFaults(faults.For(BusFaults.Name));
         _logger.LogInformation("[3/4] Function Apps: {Apps}", string.Join(", ", addresses.Select(a => $"{a.Key} {a.Value}")));
         foreach (var definition in FunctionAppDefinition.All)
         {
@@ -146,7 +148,7 @@ public sealed class LocalSystem : IAsyncDisposable
                 ["Auth:ClientSecret"] = configuration[$"LocalHost:ClientSecrets:{definition.Name}"],
             };
             var appConfiguration = Layered(own);
-            var app = FunctionAppHost.Build(definition, appConfiguration, addresses[definition.Name].Port, durable, ConfigureLogging, faults.For(definition.Name));
+            var app = FunctionAppHost.Build(definition, appConfiguration, addresses[definition.Name].Port, durable, ConfigureLogging, faults.For(definition.Name), busFaults);
             await app.StartAsync(cancellationToken);
             _started.Add(new StoppableApp(app));
         }

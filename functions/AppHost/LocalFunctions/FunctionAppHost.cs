@@ -25,7 +25,7 @@ namespace Serverless.AppHost.LocalFunctions;
 public static class FunctionAppHost
 {
     public static WebApplication Build(FunctionAppDefinition definition, IConfiguration configuration, int port, DurableConnection? durable, Action<ILoggingBuilder> logging,
-        IServiceFaults? faults = null)
+        IServiceFaults? faults = null, BusFaults? busFaults = null)
     {
         faults ??= new NoFaults();
         var catalog = FunctionCatalog.Discover(definition.Assembly);
@@ -47,6 +47,11 @@ public static class FunctionAppHost
         builder.Services.AddMvcCore();
 
         builder.Services.AddSingleton(faults);
+        if (busFaults is not null)
+        {
+            builder.Services.AddSingleton(busFaults);
+        }
+
         definition.Register(builder.Services, builder.Configuration);
         // Opt-in locally (APPLICATIONINSIGHTS_CONNECTION_STRING): each app exports its own spans under its own role, as in Azure.
         builder.Services.AddApplicationInsights(builder.Configuration, definition.Name, owns: span => SpanOwners.AppOf(span) == definition.Name);

@@ -26,6 +26,18 @@ public static class ServiceFaultsExtensions
     public static bool IsDown(this IServiceFaults? faults) => faults?.Mode == FaultMode.Down;
 }
 
+/// <summary>
+/// The local bus's own fault switch (<c>PUT /ops/faults/bus</c>): while it is <c>down</c> nothing can be
+/// published (the outbox relays keep their events and retry) and no subscription receives. Registered
+/// only by the local host.
+/// </summary>
+public sealed class BusFaults(IServiceFaults busSwitch) : IServiceFaults
+{
+    public const string Name = "bus";
+
+    public FaultMode Mode => busSwitch.Mode;
+}
+
 public sealed class NoFaults : IServiceFaults
 {
     public FaultMode Mode => FaultMode.None;

@@ -1,6 +1,7 @@
 using Azure.Storage.Queues;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Serverless.BuildingBlocks.Hosting;
 
 namespace Serverless.BuildingBlocks.Messaging.Queues;
 
@@ -11,9 +12,20 @@ public static class QueueBusExtensions
     {
         services.TryAddSingleton(_ => new QueueServiceClient(connectionString, QueueMessageBus.ClientOptions));
         services.TryAddSingleton<QueueMessageBus>();
-        services.TryAddSingleton<IMessageBus>(sp => sp.GetRequiredService<QueueMessageBus>());
+        services.TryAddSingleton<IMessageBus>(sp => sp.GetService<BusFaults>() is { } faults
+            ? new FaultSwitchedBus(sp.GetRequiredService<QueueMessageBus>(), faults)
+            : sp.GetRequiredService<QueueMessageBus>());
         services.TryAddSingleton<IDeadLetters, QueueDeadLetters>();
         services.TryAddSingleton<ISubscriptionHost, QueueSubscriptionHost>();
         return services;
     }
+}
+
+/// <summary>The local bus behind its fault switch: publishing fails while the switch says it is down.</summary>
+public sealed class FaultSwitchedBus(IMessageBus inner, BusFaults faults) : IMessageBus
+{
+    public Task PublishAsync(IReadOnlyList<IntegrationEvent> events, CancellationToken cancellationToken) =>
+        faults.IsDown()
+            ? Task.FromException(new InvalidOperationException("The bus is down (fault switch)."))
+            : inner.PublishAsync(events, cancellationToken);
 }

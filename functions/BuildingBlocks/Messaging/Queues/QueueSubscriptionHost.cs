@@ -12,5 +12,5 @@ public sealed class QueueSubscriptionHost(IServiceProvider services) : ISubscrip
     public IHostedService Receive<THandler>(string topic, string subscriber)
         where THandler : class, IIntegrationEventHandler =>
         new QueueSubscriptionProcessor<THandler>(topic, subscriber, services.GetRequiredService<QueueServiceClient>(), services.GetRequiredService<BusTopology>(), services,
-            services.GetRequiredService<ILogger<QueueSubscriptionProcessor<THandler>>>(), services.GetService<IServiceFaults>());
+            services.GetRequiredService<ILogger<QueueSubscriptionProcessor<THandler>>>(), services.GetService<IServiceFaults>(), services.GetService<BusFaults>());
 }

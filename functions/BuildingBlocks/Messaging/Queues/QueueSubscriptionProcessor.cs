@@ -16,7 +16,7 @@ namespace Serverless.BuildingBlocks.Messaging.Queues;
 /// </summary>
 public sealed class QueueSubscriptionProcessor<THandler>(
     string topic, string subscriber, QueueServiceClient queues, BusTopology topology, IServiceProvider services, ILogger<QueueSubscriptionProcessor<THandler>> logger,
-    IServiceFaults? faults = null)
+    IServiceFaults? faults = null, BusFaults? busFaults = null)
     : BackgroundService
     where THandler : IIntegrationEventHandler
 {
@@ -29,7 +29,7 @@ public sealed class QueueSubscriptionProcessor<THandler>(
         var ready = false;
         while (!stoppingToken.IsCancellationRequested)
         {
-            if (faults.IsDown())
+            if (faults.IsDown() || busFaults.IsDown())
             {
                 await Task.Delay(Idle, stoppingToken);
                 continue;
