@@ -51,7 +51,17 @@ public static class LocalOperations
                 return Results.ValidationProblem(new Dictionary<string, string[]> { ["key"] = ["key is ':'-separated names of letters, digits, '_', '-' or '.'."] });
             }
 
-            Write(settingsFile, segments, value.Text!);
+            try
+            {
+                Write(settingsFile, segments, value.Text!);
+            }
+            catch (JsonException ex)
+            {
+                // Never overwrite what cannot be read: the services keep its last good values until it is fixed.
+                return Results.Problem(statusCode: 409, title: "The config store cannot be read",
+                    detail: $"The settings file {Path.GetFileName(settingsFile)} is not valid JSON ({ex.Message}); fix or delete it, then write again.");
+            }
+
             return Results.NoContent();
         });
     }
@@ -61,7 +71,8 @@ public static class LocalOperations
     {
         lock (SettingsLock)
         {
-            var root = File.Exists(settingsFile) && JsonNode.Parse(File.ReadAllText(settingsFile)) is JsonObject existing ? existing : new JsonObject();
+            var root = !File.Exists(settingsFile) ? new JsonObject()
+                : JsonNode.Parse(File.ReadAllText(settingsFile)) as JsonObject ?? throw new JsonException("The file's root is not a JSON object.");
             var node = root;
             foreach (var segment in segments[..^1])
             {

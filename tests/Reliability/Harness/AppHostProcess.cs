@@ -42,6 +42,15 @@ public sealed class AppHostProcess : IAsyncDisposable
         : "C2y6yDjf5/R+ob0N8A7Cgv30VRDJIWEHLM+4QDU5DE2nQ9nDuVTqobD4b8mGGyPMbIZnqyMsEcaGQy67XIw/Jw==";
     public string LogFile => Path.Combine(DataDirectory, "apphost.log");
 
+    /// <summary>The local config store: the watched settings file <c>PUT /ops/config/{key}</c> writes.</summary>
+    public string SettingsFile => Path.Combine(DataDirectory, "config", "settings.Development.json");
+
+    /// <summary>The Azurite this host started (its well-known development account: public, not a secret).</summary>
+    public string AzuriteConnectionString =>
+        "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;" +
+        "AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;" +
+        $"QueueEndpoint=http://127.0.0.1:{_environment["Azurite__QueuePort"]}/devstoreaccount1;";
+
     public static async Task<AppHostProcess> StartAsync(IDictionary<string, string>? settings = null)
     {
         var data = Path.Combine(Path.GetTempPath(), "shop-e2e-" + Guid.NewGuid().ToString("N")[..8]);

@@ -65,6 +65,9 @@ public sealed class Books(ShopClient shop)
         _cancelled[orderId] = true;
     }
 
+    /// <summary>Books a cancel the scenario sent itself: the order is final only once <c>Cancelled</c>.</summary>
+    public void CancelRequested(string orderId) => _cancelled[orderId] = true;
+
     /// <summary>Whether the order has reached its end: Confirmed or Cancelled, and Cancelled if its customer asked to cancel.</summary>
     public bool IsFinal(OrderView order)
     {

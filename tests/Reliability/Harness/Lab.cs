@@ -22,8 +22,8 @@ public sealed class Lab(string storage) : IAsyncDisposable
 
     public string Storage { get; } = storage;
 
-    /// <summary>The system of <paramref name="profile"/>, started if it is not running yet.</summary>
-    public async Task<RunningSystem> SystemAsync(string profile = "shared")
+    /// <summary>The system of <paramref name="profile"/>, started (with <paramref name="extra"/> settings) if it is not running yet.</summary>
+    public async Task<RunningSystem> SystemAsync(string profile = "shared", IReadOnlyDictionary<string, string>? extra = null)
     {
         await _gate.WaitAsync();
         try
@@ -31,6 +31,11 @@ public sealed class Lab(string storage) : IAsyncDisposable
             if (!_systems.TryGetValue(profile, out var system))
             {
                 var settings = new Dictionary<string, string>(ReliabilitySettings) { ["Storage__Provider"] = Storage };
+                foreach (var (key, value) in extra ?? new Dictionary<string, string>())
+                {
+                    settings[key] = value;
+                }
+
                 var host = await AppHostProcess.StartAsync(settings);
                 system = new RunningSystem(host, new ShopClient(host.Gateway));
                 _systems[profile] = system;
