@@ -22,8 +22,12 @@ public sealed class Lab(string storage) : IAsyncDisposable
 
     public string Storage { get; } = storage;
 
-    /// <summary>The system of <paramref name="profile"/>, started if it is not running yet.</summary>
-    public async Task<RunningSystem> SystemAsync(string profile = "shared")
+    /// <summary>
+    /// The system of <paramref name="profile"/>, started if it is not running yet; <paramref name="extra"/>
+    /// settings (environment names, e.g. <c>Gateway__RateLimitPermits</c>) apply when it starts, so a profile
+    /// that needs them must be one only its scenarios use.
+    /// </summary>
+    public async Task<RunningSystem> SystemAsync(string profile = "shared", IReadOnlyDictionary<string, string>? extra = null)
     {
         await _gate.WaitAsync();
         try
@@ -31,6 +35,11 @@ public sealed class Lab(string storage) : IAsyncDisposable
             if (!_systems.TryGetValue(profile, out var system))
             {
                 var settings = new Dictionary<string, string>(ReliabilitySettings) { ["Storage__Provider"] = Storage };
+                foreach (var (key, value) in extra ?? new Dictionary<string, string>())
+                {
+                    settings[key] = value;
+                }
+
                 var host = await AppHostProcess.StartAsync(settings);
                 system = new RunningSystem(host, new ShopClient(host.Gateway));
                 _systems[profile] = system;
