@@ -310,6 +310,14 @@ public static partial class GatewayApp
     /// <summary>The same admin check as the /ops group, for the metrics endpoint (a middleware branch, not a route handler).</summary>
     private static void AdminOnly(IApplicationBuilder branch) => branch.Use(async (context, next) =>
     {
+        if (!HttpMethods.IsGet(context.Request.Method))
+        {
+            // A branch answers every method; the API document has GET only (PATCH /ops/metrics is no scrape).
+            context.Response.Headers.Allow = "GET";
+            await WriteProblem(context, StatusCodes.Status405MethodNotAllowed, "Method not allowed", $"{context.Request.Path} answers GET only.");
+            return;
+        }
+
         if (IsAdmin(context))
         {
             await next(context);
@@ -368,10 +376,35 @@ public static partial class GatewayApp
             return;
         }
 
+        // The client's request body could not be read: over the limit while streaming (a chunked body has no
+        // Content-Length for BodyLimit to refuse up front) is 413, any other broken body 400; neither is the service's fault.
+        if (error.Error is Yarp.ReverseProxy.Forwarder.ForwarderError.RequestBodyClient)
+        {
+            var tooLarge = BodyTooLarge(error.Exception);
+            await WriteProblem(context, tooLarge ? StatusCodes.Status413PayloadTooLarge : StatusCodes.Status400BadRequest,
+                tooLarge ? "Payload too large" : "Bad request",
+                tooLarge ? $"Request bodies are limited to {JsonBody.MaxBytes / 1024} KiB." : "The request body could not be read.");
+            return;
+        }
+
         var timedOut = error.Error is Yarp.ReverseProxy.Forwarder.ForwarderError.RequestTimedOut;
         var service = context.GetReverseProxyFeature().Cluster.Config.ClusterId;
         await WriteProblem(context, timedOut ? StatusCodes.Status504GatewayTimeout : StatusCodes.Status502BadGateway,
             timedOut ? "Gateway timeout" : "Bad gateway", $"The {service} service did not answer ({error.Error}).");
+    }
+
+    /// <summary>Whether <paramref name="exception"/> (or one it wraps) is Kestrel refusing a body over <c>MaxRequestBodySize</c>.</summary>
+    internal static bool BodyTooLarge(Exception? exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            if (e is Microsoft.AspNetCore.Http.BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge })
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static Task WriteProblem(HttpContext context, int status, string title, string detail)

@@ -105,6 +105,11 @@ public static class LocalOperations
         catch (JsonException)
         {
         }
+        catch (Microsoft.AspNetCore.Http.BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            // a chunked body that went over the gateway's limit while being read
+            return (null, Results.Problem(statusCode: StatusCodes.Status413PayloadTooLarge, title: "Payload too large", detail: $"Request bodies are limited to {JsonBody.MaxBytes / 1024} KiB."));
+        }
 
         return (null, Results.ValidationProblem(new Dictionary<string, string[]> { [field] = [$"A JSON body with a string \"{field}\" is required."] }));
     }

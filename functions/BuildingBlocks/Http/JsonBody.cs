@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 
@@ -9,7 +10,12 @@ public static class JsonBody
 {
     public const int MaxBytes = 64 * 1024;
 
-    public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web);
+    /// <summary>
+    /// camelCase, case-insensitive names; numbers only as JSON numbers. The web defaults also read a number
+    /// from a string (<c>"quantity":"1"</c>), which API.md's types do not allow: a string where a number
+    /// belongs is a 400 like any other wrong type.
+    /// </summary>
+    public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web) { NumberHandling = JsonNumberHandling.Strict };
 
     public static async Task<(T? Value, IActionResult? Problem)> ReadAsync<T>(HttpRequest request, CancellationToken cancellationToken = default)
         where T : class

@@ -144,6 +144,53 @@ public sealed class GatewayPolicyTests(ServicesFixture services) : IAsyncLifetim
         Assert.Equal("abc-123", response.Headers.GetValues("x-correlation-id").Single());
     }
 
+    [Fact]
+    public async Task ChunkedBodyOverTheLimit_Is413Problem_NotABadGateway()
+    {
+        // Given a 70 KiB body sent chunked: no Content-Length for the gateway to refuse up front
+        var body = new byte[70 * 1024];
+        Array.Fill(body, (byte)'a');
+        using var request = new HttpRequestMessage(HttpMethod.Put, "api/inventory/chunked-sku") { Content = new ChunkedContent(body) };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", await services.TokenAsync("admin"));
+
+        // When it is forwarded to inventory and the limit trips while streaming
+        using var response = await _http.SendAsync(request);
+
+        // Then the client is told its body is too large (it was a 502 "bad gateway", as if inventory had failed)
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Fact]
+    public async Task Metrics_AnswerGetOnly_OtherMethodsAre405()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Patch, "ops/metrics");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", await services.TokenAsync("admin"));
+
+        using var response = await _http.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+    }
+
+    /// <summary>A body without Content-Length (sent chunked).</summary>
+    private sealed class ChunkedContent(byte[] bytes) : HttpContent
+    {
+        protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context)
+        {
+            for (var offset = 0; offset < bytes.Length; offset += 4096)
+            {
+                await stream.WriteAsync(bytes.AsMemory(offset, Math.Min(4096, bytes.Length - offset)));
+            }
+        }
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = -1;
+            return false;
+        }
+    }
+
     private async Task<HttpResponseMessage> Get(string path, string token)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, path);

@@ -22,7 +22,11 @@ public sealed class Lab(string storage) : IAsyncDisposable
 
     public string Storage { get; } = storage;
 
-    /// <summary>The system of <paramref name="profile"/>, started (with <paramref name="extra"/> settings) if it is not running yet.</summary>
+    /// <summary>
+    /// The system of <paramref name="profile"/>, started if it is not running yet; <paramref name="extra"/>
+    /// settings (environment names, e.g. <c>Gateway__RateLimitPermits</c>) apply when it starts, so a profile
+    /// that needs them must be one only its scenarios use.
+    /// </summary>
     public async Task<RunningSystem> SystemAsync(string profile = "shared", IReadOnlyDictionary<string, string>? extra = null)
     {
         await _gate.WaitAsync();
