@@ -236,6 +236,7 @@ var cosmosContainers = [
   { database: 'orders', container: 'orders', partitionKeyPath: '/streamId' }
   { database: 'orders', container: 'leases', partitionKeyPath: '/id' }
   { database: 'order-history', container: 'history', partitionKeyPath: '/orderId' }
+  { database: 'order-history', container: 'parked', partitionKeyPath: '/orderId' }
   { database: 'order-history', container: 'leases', partitionKeyPath: '/id' }
   { database: 'notifications', container: 'notifications', partitionKeyPath: '/customerId' }
 ]

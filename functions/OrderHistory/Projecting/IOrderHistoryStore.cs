@@ -1,5 +1,6 @@
 using Serverless.BuildingBlocks.Http;
 using Serverless.BuildingBlocks.Messaging;
+using Serverless.OrderHistory.Parking;
 
 namespace Serverless.OrderHistory.Projecting;
 
@@ -19,7 +20,9 @@ public interface IOrderHistoryStore
     /// Applies each event of <paramref name="batch"/> to its order's view, at most once per message id
     /// (a redelivered batch changes nothing; concurrent applies to one order lose nothing). Returns how
     /// many events changed a view. An event whose order id no store can hold refuses the whole batch
-    /// (<see cref="ArgumentException"/>) before anything changes.
+    /// (<see cref="ArgumentException"/>) before anything changes. An event the projection cannot apply
+    /// does not fail the batch: it is parked (<see cref="PoisonIsolation"/>, listed by <see cref="ParkedAsync"/>)
+    /// once, and the others are applied; a redelivery neither applies nor parks it again.
     /// </summary>
     Task<int> ApplyAsync(IReadOnlyList<IntegrationEvent> batch, CancellationToken cancellationToken = default);
 
@@ -41,7 +44,11 @@ public interface IOrderHistoryStore
     /// <summary>
     /// Swaps a rebuilt model in, order by order, each against its live view at that moment
     /// (<see cref="OrderHistoryView.Swap"/>): what live applied from events not in <paramref name="replayed"/>
-    /// (those the rebuild never read) stays; orders in neither go.
+    /// (those the rebuild never read) stays; orders in neither go. Parked events the swapped-in model now holds
+    /// are no longer parked.
     /// </summary>
     Task ReplaceWithAsync(IReadOnlyCollection<OrderHistoryView> rebuilt, IReadOnlySet<string> replayed, CancellationToken cancellationToken = default);
+
+    /// <summary>The events parked so far and not yet repaired by a rebuild, oldest first.</summary>
+    Task<IReadOnlyList<ParkedEvent>> ParkedAsync(CancellationToken cancellationToken = default);
 }

@@ -44,6 +44,14 @@ public sealed class HistoryFunctions(IOrderHistoryStore history, HistoryRebuilde
         return denied ?? new OkObjectResult(new { projectionLagMs = lag.Milliseconds() });
     }
 
+    /// <summary>Events the projection parked (it could not apply them), for admins: each is an alert until a rebuild repairs it.</summary>
+    [Function("ParkedOrderHistoryEvents")]
+    public async Task<IActionResult> Parked([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/order-history/parked")] HttpRequest request)
+    {
+        var (_, denied) = await auth.AuthorizeAsync(request, Roles.Admin);
+        return denied ?? new OkObjectResult(await history.ParkedAsync(request.HttpContext.RequestAborted));
+    }
+
     /// <summary>Replays the sources' feeds into a fresh model; <c>?swap=true</c> replaces the live one with it.</summary>
     [Function("RebuildOrderHistory")]
     public async Task<IActionResult> Rebuild([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/order-history/rebuild")] HttpRequest request)

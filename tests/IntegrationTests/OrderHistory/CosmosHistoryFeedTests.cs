@@ -8,6 +8,7 @@ using Serverless.BuildingBlocks.Storage;
 using Serverless.BuildingBlocks.Storage.Cosmos;
 using Serverless.IntegrationTests.Cosmos;
 using Serverless.OrderHistory;
+using Serverless.OrderHistory.Parking;
 using Serverless.OrderHistory.Projecting;
 using Serverless.OrderHistory.Rebuilding;
 using Serverless.OrderHistory.Storage.Cosmos;
@@ -195,6 +196,63 @@ public sealed class CosmosHistoryFeedTests(CosmosServerFixture cosmos)
     }
 
     [Fact]
+    public async Task APoisonEventInTheChangeFeed_IsParked_TheOthersApply_AndTheLeaseMovesPastIt()
+    {
+        // Given the sources holding two orders' events, and a history whose projection has a bug that throws on one of them
+        var (sources, leases, history) = await CreateLayoutAsync();
+        var events = Confirmed("order-a", "alice", 19.98m).Concat(Confirmed("order-b", "bob", 5m, minute: 3)).ToList();
+        var poison = events[4];
+        var buggy = new CosmosOrderHistoryStore(history.Container, history.Parked, apply: (view, e) =>
+            e.MessageId == poison.MessageId ? throw new InvalidOperationException("a bug in the projection") : view.Apply(e));
+        await SaveAsync(sources, events);
+        var feed = new CosmosHistoryFeed(sources, leases, buggy, new ProjectionLag(TimeProvider.System), NullLoggerFactory.Instance, pollInterval: TimeSpan.FromMilliseconds(50));
+        await feed.StartAsync(CancellationToken.None);
+        try
+        {
+            // When the feed delivers them, and later a new order arrives
+            await Until(async () => (await history.ParkedAsync()).SingleOrDefault());
+            var later = Placed("order-c", "carol", 3m, minute: 9);
+            await SaveAsync(sources, [later]);
+
+            // Then every other event is applied, the new order too, and the poison event is parked
+            await UntilAllApplied(history, events.Where(e => e.MessageId != poison.MessageId).Append(later));
+            Assert.Equal(poison.MessageId, Assert.Single(await history.ParkedAsync()).MessageId);
+            Assert.Equal("Pending", Assert.Single(await history.ForCustomerAsync("alice")).Status);
+        }
+        finally
+        {
+            await feed.StopAsync(CancellationToken.None);
+        }
+
+        // And a processor started again on the same leases is not handed the poison event again: its batch was checkpointed
+        var delivered = new ConcurrentBag<string>();
+        var watching = new CosmosOrderHistoryStore(history.Container, history.Parked, apply: (view, e) =>
+        {
+            delivered.Add(e.MessageId);
+            return view.Apply(e);
+        });
+        var restarted = new CosmosHistoryFeed(sources, leases, watching, new ProjectionLag(TimeProvider.System), NullLoggerFactory.Instance, pollInterval: TimeSpan.FromMilliseconds(50));
+        await restarted.StartAsync(CancellationToken.None);
+        try
+        {
+            var marker = Booked("order-c", 10);
+            await SaveAsync(sources, [marker]);
+            await Until(() => Task.FromResult(delivered.Contains(marker.MessageId) ? "delivered" : null));
+            await Task.Delay(500);
+            Assert.DoesNotContain(poison.MessageId, delivered);
+        }
+        finally
+        {
+            await restarted.StopAsync(CancellationToken.None);
+        }
+
+        // And once fixed, a rebuild applies it and clears it
+        await new HistoryRebuilder(new CosmosSourceReplay(sources), history, NullLogger<HistoryRebuilder>.Instance).RebuildAsync(swap: true, CancellationToken.None);
+        Assert.Equal("Confirmed", Assert.Single(await history.ForCustomerAsync("alice")).Status);
+        Assert.Empty(await history.ParkedAsync());
+    }
+
+    [Fact]
     public async Task TheSourcesReplay_ReadsEveryPage_UntilTheFeedsCurrentEnd()
     {
         var (sources, _, _) = await CreateLayoutAsync();
@@ -233,7 +291,7 @@ public sealed class CosmosHistoryFeedTests(CosmosServerFixture cosmos)
         }
 
         var leases = await Create(OrderHistoryModule.Name, CosmosLayout.Leases);
-        var history = new CosmosOrderHistoryStore(await Create(OrderHistoryModule.Name, "history"));
+        var history = new CosmosOrderHistoryStore(await Create(OrderHistoryModule.Name, "history"), await Create(OrderHistoryModule.Name, "parked"));
         return (s => sources[s], leases, history);
     }
 
@@ -318,5 +376,7 @@ public sealed class CosmosHistoryFeedTests(CosmosServerFixture cosmos)
 
         public Task ReplaceWithAsync(IReadOnlyCollection<OrderHistoryView> rebuilt, IReadOnlySet<string> replayed, CancellationToken cancellationToken = default) =>
             inner.ReplaceWithAsync(rebuilt, replayed, cancellationToken);
+
+        public Task<IReadOnlyList<ParkedEvent>> ParkedAsync(CancellationToken cancellationToken = default) => inner.ParkedAsync(cancellationToken);
     }
 }

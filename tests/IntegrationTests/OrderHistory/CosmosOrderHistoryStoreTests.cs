@@ -12,8 +12,16 @@ namespace Serverless.IntegrationTests.OrderHistory;
 [Collection("cosmos")]
 public sealed class CosmosOrderHistoryStoreTests(CosmosServerFixture cosmos) : OrderHistoryStoreContract
 {
-    protected override async Task<IOrderHistoryStore> CreateStoreAsync() =>
-        new CosmosOrderHistoryStore(await cosmos.CreateContainerAsync(CosmosLayout.Find(OrderHistoryModule.Name, "history").PartitionKeyPath));
+    protected override async Task<IOrderHistoryStore> CreateStoreAsync(ApplyEvent? apply) =>
+        new CosmosOrderHistoryStore(
+            await cosmos.CreateContainerAsync(CosmosLayout.Find(OrderHistoryModule.Name, "history").PartitionKeyPath),
+            await cosmos.CreateContainerAsync(CosmosLayout.Find(OrderHistoryModule.Name, "parked").PartitionKeyPath), apply: apply);
+
+    protected override IOrderHistoryStore Reopen(IOrderHistoryStore store, ApplyEvent? apply)
+    {
+        var cosmosStore = (CosmosOrderHistoryStore)store;
+        return new CosmosOrderHistoryStore(cosmosStore.Container, cosmosStore.Parked, apply: apply);
+    }
 
     protected override async Task CorruptAsync(IOrderHistoryStore store, string orderId)
     {

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Serverless.BuildingBlocks.Messaging;
 using Serverless.BuildingBlocks.Storage;
+using Serverless.OrderHistory.Parking;
 using Serverless.OrderHistory.Projecting;
 using Serverless.OrderHistory.Rebuilding;
 using static Serverless.IntegrationTests.OrderHistory.HistoryEvents;
@@ -13,7 +14,13 @@ namespace Serverless.IntegrationTests.OrderHistory;
 /// </summary>
 public abstract class OrderHistoryStoreContract
 {
-    protected abstract Task<IOrderHistoryStore> CreateStoreAsync();
+    protected Task<IOrderHistoryStore> CreateStoreAsync() => CreateStoreAsync(null);
+
+    /// <summary>A fresh, empty store whose projection is <paramref name="apply"/> (null: the real one).</summary>
+    protected abstract Task<IOrderHistoryStore> CreateStoreAsync(ApplyEvent? apply);
+
+    /// <summary>The same stored data under another projection: the fix deployed (null: the real one).</summary>
+    protected abstract IOrderHistoryStore Reopen(IOrderHistoryStore store, ApplyEvent? apply);
 
     /// <summary>Makes the stored view of <paramref name="orderId"/> unreadable, behind the store's back.</summary>
     protected abstract Task CorruptAsync(IOrderHistoryStore store, string orderId);
@@ -267,6 +274,86 @@ public abstract class OrderHistoryStoreContract
         // And a second rebuild finds the swapped-in model equal to what the feeds hold
         feeds.AfterReadingEach = null;
         Assert.True((await rebuilder.RebuildAsync(swap: false, CancellationToken.None)).MatchesLive);
+    }
+
+    [Fact]
+    public async Task APoisonEvent_IsParkedOnce_AndTheOtherEventsOfTheBatchApply()
+    {
+        // Given a projection with a bug that throws on one event, order-a's reservation
+        var batch = Confirmed("order-a", "alice", 19.98m).Concat(Confirmed("order-b", "alice", 5m, minute: 10)).Append(Placed("order-c", "bob", 1m, minute: 20)).ToList();
+        var poison = batch[1];
+        var store = await CreateStoreAsync(FailingOn(poison.MessageId));
+
+        // When the batch is applied
+        await store.ApplyAsync(batch);
+
+        // Then every other event is applied, and the poison one is parked with what an admin needs to see
+        await AssertAppliedAllBut(store, batch, poison);
+        var parked = Assert.Single(await store.ParkedAsync());
+        Assert.Equal((poison.MessageId, "orders", "order-a", "StockReserved", PoisonIsolation.Attempts), (parked.MessageId, parked.Source, parked.OrderId, parked.Type, parked.Attempts));
+        Assert.Contains("a bug in the projection", parked.Error, StringComparison.Ordinal);
+        Assert.Equal(poison.MessageId, System.Text.Json.JsonDocument.Parse(parked.Event).RootElement.GetProperty("messageId").GetString());
+
+        // And when the batch is delivered again, and later events of other orders arrive, they apply and the poison is parked no second time
+        await store.ApplyAsync(batch);
+        await store.ApplyAsync([Placed("order-d", "bob", 2m, minute: 30), FromOrders("OrderConfirmed", "order-c", "bob", 31)]);
+        Assert.Equal(parked, Assert.Single(await store.ParkedAsync()));
+        await AssertAppliedAllBut(store, batch, poison);
+        Assert.Equal(["order-c", "order-d"], (await store.ForCustomerAsync("bob")).Select(v => v.OrderId).Order());
+        Assert.Equal("Confirmed", (await store.ForCustomerAsync("bob")).Single(v => v.OrderId == "order-c").Status);
+    }
+
+    [Fact]
+    public async Task AFailureThatPassesOnRetry_IsNotParked()
+    {
+        // Given a projection that fails once on order-a's reservation (a passing fault), then works
+        var batch = Confirmed("order-a", "alice", 19.98m).Append(Placed("order-b", "alice", 1m, minute: 9)).ToList();
+        var failures = 0;
+        var store = await CreateStoreAsync((view, e) =>
+            e.MessageId == batch[1].MessageId && Interlocked.Increment(ref failures) == 1 ? throw new InvalidOperationException("passing fault") : view.Apply(e));
+
+        // When the batch is applied
+        await store.ApplyAsync(batch);
+
+        // Then it all applied, nothing is parked
+        Assert.Empty(await store.ParkedAsync());
+        Assert.Equal(5, (await store.ForCustomerAsync("alice")).Single(v => v.OrderId == "order-a").Timeline.Count);
+        Assert.True(failures >= 2, $"{failures} tries");
+    }
+
+    [Fact]
+    public async Task ARebuildAfterTheFix_AppliesTheParkedEvent_AndClearsIt()
+    {
+        // Given a live model fed by a projection that parked order-a's confirmation, the sources' feeds holding every event
+        var feeds = new FakeReplay(Confirmed("order-a", "alice", 19.98m).Concat(Confirmed("order-b", "bob", 5m, minute: 3)));
+        var poison = feeds.All[4];
+        var buggy = await CreateStoreAsync(FailingOn(poison.MessageId));
+        await buggy.ApplyAsync(feeds.All);
+        Assert.Equal("Pending", Assert.Single(await buggy.ForCustomerAsync("alice")).Status);
+        Assert.Equal(poison.MessageId, Assert.Single(await buggy.ParkedAsync()).MessageId);
+
+        // When the fix is deployed and the model rebuilt with a swap
+        var fixedStore = Reopen(buggy, null);
+        var result = await new HistoryRebuilder(feeds, fixedStore, NullLogger<HistoryRebuilder>.Instance).RebuildAsync(swap: true, CancellationToken.None);
+
+        // Then the parked event's effect is in the view, nothing is parked, and the feed delivering it again changes nothing
+        Assert.False(result.MatchesLive);
+        var a = Assert.Single(await fixedStore.ForCustomerAsync("alice"));
+        Assert.Equal(("Confirmed", 5), (a.Status, a.Timeline.Count));
+        Assert.Empty(await fixedStore.ParkedAsync());
+        Assert.Equal(0, await fixedStore.ApplyAsync([poison]));
+        Assert.True((await new HistoryRebuilder(feeds, fixedStore, NullLogger<HistoryRebuilder>.Instance).RebuildAsync(swap: false, CancellationToken.None)).MatchesLive);
+    }
+
+    /// <summary>The real projection, with a bug that throws on one event.</summary>
+    protected static ApplyEvent FailingOn(string messageId) =>
+        (view, e) => e.MessageId == messageId ? throw new InvalidOperationException("a bug in the projection") : view.Apply(e);
+
+    private static async Task AssertAppliedAllBut(IOrderHistoryStore store, IEnumerable<IntegrationEvent> batch, IntegrationEvent poison)
+    {
+        var expected = batch.Where(OrderHistoryView.Counts).Where(e => e.MessageId != poison.MessageId).Select(e => e.MessageId).Order(StringComparer.Ordinal);
+        var applied = (await store.ReadAllAsync()).SelectMany(v => v.Applied).Select(e => e.MessageId).Where(id => batch.Any(e => e.MessageId == id));
+        Assert.Equal(expected, applied.Order(StringComparer.Ordinal));
     }
 
     /// <summary>

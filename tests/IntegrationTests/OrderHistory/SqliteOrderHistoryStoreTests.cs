@@ -2,6 +2,7 @@ using Dapper;
 using Microsoft.Data.Sqlite;
 using Serverless.BuildingBlocks.Storage.Sqlite;
 using Serverless.BuildingBlocks.Messaging;
+using Serverless.OrderHistory.Parking;
 using Serverless.OrderHistory.Projecting;
 using Serverless.OrderHistory.Storage.Sqlite;
 using static Serverless.IntegrationTests.OrderHistory.HistoryEvents;
@@ -14,7 +15,15 @@ public sealed class SqliteOrderHistoryStoreTests : OrderHistoryStoreContract, ID
     private readonly string _folder = Path.Combine(Path.GetTempPath(), "history-" + Guid.NewGuid().ToString("N")[..12]);
     private readonly Dictionary<IOrderHistoryStore, SqliteDatabase> _databases = [];
 
-    protected override Task<IOrderHistoryStore> CreateStoreAsync() => Task.FromResult<IOrderHistoryStore>(CreateSqliteStore());
+    protected override Task<IOrderHistoryStore> CreateStoreAsync(ApplyEvent? apply) => Task.FromResult<IOrderHistoryStore>(CreateSqliteStore(apply));
+
+    protected override IOrderHistoryStore Reopen(IOrderHistoryStore store, ApplyEvent? apply)
+    {
+        var db = _databases[store];
+        var reopened = new SqliteOrderHistoryStore(db, TimeProvider.System, apply: apply);
+        _databases.Add(reopened, db);
+        return reopened;
+    }
 
     protected override async Task CorruptAsync(IOrderHistoryStore store, string orderId)
     {
@@ -37,10 +46,27 @@ public sealed class SqliteOrderHistoryStoreTests : OrderHistoryStoreContract, ID
         Assert.Single(await store.ReadAllAsync());
     }
 
-    private SqliteOrderHistoryStore CreateSqliteStore()
+    [Fact]
+    public async Task ABatchFromAFeed_WithAPoisonEvent_StillMovesItsCheckpoint()
+    {
+        // Given a store whose projection throws on one event of a batch read up to position 12
+        var batch = Confirmed("order-a", "alice", 1m).Append(Placed("order-b", "bob", 2m)).ToList();
+        var store = CreateSqliteStore(FailingOn(batch[0].MessageId));
+
+        // When the batch is applied with its checkpoint
+        await store.ApplyAsync(batch, new FeedCheckpoint("feed:orders", 12));
+
+        // Then the checkpoint passed the batch, the others applied, the poison one is parked
+        Assert.Equal(12, await store.CheckpointAsync("feed:orders"));
+        Assert.Single(await store.ForCustomerAsync("bob"));
+        Assert.Equal(4, Assert.Single(await store.ForCustomerAsync("alice")).Timeline.Count);
+        Assert.Equal(PoisonIsolation.Attempts, Assert.Single(await store.ParkedAsync()).Attempts);
+    }
+
+    private SqliteOrderHistoryStore CreateSqliteStore(ApplyEvent? apply = null)
     {
         var db = new SqliteDatabase(Path.Combine(_folder, $"history-{_databases.Count}.db"), SqliteOrderHistoryStore.Schema.WithMessaging());
-        var store = new SqliteOrderHistoryStore(db, TimeProvider.System);
+        var store = new SqliteOrderHistoryStore(db, TimeProvider.System, apply: apply);
         _databases.Add(store, db);
         return store;
     }

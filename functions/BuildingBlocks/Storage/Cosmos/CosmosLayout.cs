@@ -28,6 +28,7 @@ public static class CosmosLayout
         new("orders", "orders", "/streamId", "Event store: a stream (one order) is one partition, so an append is one write in it and a load reads one partition; idempotency keys use the partition 'idem:{customerId}'."),
         new("orders", Leases, "/id", "The outbox relay's change feed leases."),
         new("order-history", "history", "/orderId", "The read model: one document per order, so each event's apply (with its dedupe) is one ETag-checked write; reading by customer is a cross-partition query."),
+        new("order-history", "parked", "/orderId", "Events the projection could not apply, one document each (id from the message id), beside their order; listed for admins, cleared by a rebuild that applies them."),
         new("order-history", Leases, "/id", "The projection's change feed leases (one consumer group per source container)."),
         new("notifications", "notifications", "/customerId", "Read by customer; id '{orderId}:{type}' makes 'exactly one per type and order' a 409 on create."),
     }.AsReadOnly();

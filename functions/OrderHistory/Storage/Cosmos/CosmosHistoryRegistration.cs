@@ -19,12 +19,15 @@ public static class CosmosHistoryRegistration
     public static IServiceCollection AddCosmosHistory(this IServiceCollection services)
     {
         var history = CosmosLayout.Find(Name, "history");
+        var parked = CosmosLayout.Find(Name, "parked");
         foreach (var source in HistorySources.All)
         {
             CosmosLayout.Find(source.Service, source.Container);
         }
 
-        services.AddSingleton<IOrderHistoryStore>(sp => new CosmosOrderHistoryStore(sp.GetRequiredKeyedService<Database>(Name).GetContainer(history.Container)));
+        services.AddSingleton<IOrderHistoryStore>(sp => new CosmosOrderHistoryStore(
+            sp.GetRequiredKeyedService<Database>(Name).GetContainer(history.Container), sp.GetRequiredKeyedService<Database>(Name).GetContainer(parked.Container),
+            sp.GetRequiredService<ILogger<CosmosOrderHistoryStore>>()));
         services.AddSingleton<ISourceReplay>(sp => new CosmosSourceReplay(SourceContainers(sp)));
         services.AddSingleton<IHostedService>(sp => new CosmosHistoryFeed(
             SourceContainers(sp), sp.GetRequiredKeyedService<Database>(Name).GetContainer(CosmosLayout.Leases), sp.GetRequiredService<IOrderHistoryStore>(),

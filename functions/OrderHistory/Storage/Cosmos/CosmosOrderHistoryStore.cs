@@ -2,10 +2,13 @@ using System.Net;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Azure.Cosmos;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Serverless.BuildingBlocks.Http;
 using Serverless.BuildingBlocks.Messaging;
 using Serverless.BuildingBlocks.Storage;
 using Serverless.BuildingBlocks.Storage.Cosmos;
+using Serverless.OrderHistory.Parking;
 using Serverless.OrderHistory.Projecting;
 
 namespace Serverless.OrderHistory.Storage.Cosmos;
@@ -19,13 +22,23 @@ namespace Serverless.OrderHistory.Storage.Cosmos;
 /// 412 or 409 means someone else wrote first, so it reads again and retries. A customer's history is a
 /// cross-partition query on <c>customerId</c>, put in order here (a customer's orders are few; the order
 /// is <see cref="OrderHistoryView.NewestFirst"/>, the same as SQLite's).
+/// <para>
+/// A batch that fails on a poison event is applied again one event at a time (<see cref="PoisonIsolation"/>); a
+/// parked event is a document in the <c>parked</c> container (partition key <c>/orderId</c>, id from its message id),
+/// created once (409: parked already). The view never holds it, so a redelivery tries the batch, fails on it again
+/// and then skips it: it is parked, not applied nor parked twice.
+/// </para>
 /// </summary>
-public sealed class CosmosOrderHistoryStore(Container container) : IOrderHistoryStore
+public sealed class CosmosOrderHistoryStore(Container container, Container parked, ILogger? logger = null, ApplyEvent? apply = null) : IOrderHistoryStore
 {
     private const string Kind = "order history";
     private const int Attempts = 50;
 
+    private readonly ApplyEvent _apply = PoisonIsolation.Guarded(apply);
+
     public Container Container => container;
+
+    public Container Parked => parked;
 
     public async Task<int> ApplyAsync(IReadOnlyList<IntegrationEvent> batch, CancellationToken cancellationToken = default)
     {
@@ -36,9 +49,29 @@ public sealed class CosmosOrderHistoryStore(Container container) : IOrderHistory
         }
 
         var applied = 0;
-        await Parallel.ForEachAsync(batch.GroupBy(e => e.Subject, StringComparer.Ordinal), new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken },
-            async (order, ct) => Interlocked.Add(ref applied, await ApplyToOrderAsync(order.Key, [.. order], ct)));
-        return applied;
+        try
+        {
+            await Parallel.ForEachAsync(batch.GroupBy(e => e.Subject, StringComparer.Ordinal), new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken },
+                async (order, ct) => Interlocked.Add(ref applied, await ApplyToOrderAsync(order.Key, [.. order], ct)));
+            return applied;
+        }
+        catch (Exception ex) when (PoisonIsolation.MayBePoison(ex))
+        {
+            // Orders whose events applied before the failure change nothing the second time.
+            return applied + await PoisonIsolation.ApplyOneByOneAsync(
+                batch, (e, ct) => ApplyToOrderAsync(e.Subject, [e], ct), ParkAsync, IsParkedAsync, logger ?? NullLogger.Instance, cancellationToken);
+        }
+    }
+
+    public async Task<IReadOnlyList<ParkedEvent>> ParkedAsync(CancellationToken cancellationToken = default)
+    {
+        var list = new List<ParkedEvent>();
+        await foreach (var item in CosmosQueries.QueryAsync(parked, new QueryDefinition("SELECT * FROM c"), null, cancellationToken))
+        {
+            list.Add(item.Deserialize<ParkedEvent>(StoredJson.Options) ?? throw new CorruptDocumentException("parked event", item.GetProperty("id").GetString() ?? "?", new JsonException("null")));
+        }
+
+        return [.. list.OrderBy(p => p.ParkedAt).ThenBy(p => p.MessageId, StringComparer.Ordinal)];
     }
 
     public Task<IReadOnlyList<OrderHistoryView>> ForCustomerAsync(string customerId, CancellationToken cancellationToken = default) =>
@@ -70,6 +103,46 @@ public sealed class CosmosOrderHistoryStore(Container container) : IOrderHistory
         // Order by order, each against its live document at that moment (ETag): a live apply in between makes it read again.
         await Parallel.ForEachAsync(live.Union(byId.Keys, StringComparer.Ordinal), new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken },
             async (orderId, ct) => await UpdateAsync(orderId, current => OrderHistoryView.Swap(current, byId.GetValueOrDefault(orderId), replayed), ct));
+
+        // Parked events the model now holds are repaired.
+        foreach (var entry in await ParkedAsync(cancellationToken))
+        {
+            var (view, _) = await ReadAsync(entry.OrderId, cancellationToken);
+            if (view is not null && view.HasApplied(entry.MessageId))
+            {
+                using var deleted = await parked.DeleteItemStreamAsync(ParkedId(entry.MessageId), new PartitionKey(entry.OrderId), cancellationToken: cancellationToken);
+                if (!deleted.IsSuccessStatusCode && deleted.StatusCode != HttpStatusCode.NotFound)
+                {
+                    throw new CosmosStorageException("parked event", entry.MessageId, deleted.StatusCode, deleted.ErrorMessage);
+                }
+            }
+        }
+    }
+
+    /// <summary>A message id as a document id: itself when Cosmos takes it, else its hash.</summary>
+    private static string ParkedId(string messageId) =>
+        StorageLimits.IsValidId(messageId) ? messageId : Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(messageId)));
+
+    private async Task<bool> ParkAsync(ParkedEvent entry, CancellationToken cancellationToken)
+    {
+        var document = JsonSerializer.SerializeToNode(entry, StoredJson.Options)!.AsObject();
+        document["id"] = ParkedId(entry.MessageId);
+        using var stream = new MemoryStream(JsonSerializer.SerializeToUtf8Bytes(document, StoredJson.Options));
+        using var response = await parked.CreateItemStreamAsync(stream, new PartitionKey(entry.OrderId), cancellationToken: cancellationToken);
+        return response.StatusCode switch
+        {
+            HttpStatusCode.Created => true,
+            HttpStatusCode.Conflict => false,
+            _ => throw new CosmosStorageException("parked event", entry.MessageId, response.StatusCode, response.ErrorMessage),
+        };
+    }
+
+    private async Task<bool> IsParkedAsync(IntegrationEvent e, CancellationToken cancellationToken)
+    {
+        using var response = await parked.ReadItemStreamAsync(ParkedId(e.MessageId), new PartitionKey(e.Subject), cancellationToken: cancellationToken);
+        return response.StatusCode == HttpStatusCode.NotFound
+            ? false
+            : response.IsSuccessStatusCode ? true : throw new CosmosStorageException("parked event", e.MessageId, response.StatusCode, response.ErrorMessage);
     }
 
     private async Task<int> ApplyToOrderAsync(string orderId, IReadOnlyList<IntegrationEvent> events, CancellationToken cancellationToken)
@@ -81,7 +154,7 @@ public sealed class CosmosOrderHistoryStore(Container container) : IOrderHistory
             await UpdateAsync(orderId, current =>
             {
                 var view = current ?? new OrderHistoryView(orderId);
-                applied = events.Count(view.Apply);
+                applied = events.Count(e => _apply(view, e));
                 return view;
             }, cancellationToken);
             return applied;

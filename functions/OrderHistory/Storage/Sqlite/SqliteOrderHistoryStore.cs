@@ -2,9 +2,12 @@ using System.Globalization;
 using Dapper;
 using Serverless.BuildingBlocks.Http;
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Serverless.BuildingBlocks.Storage.Sqlite;
 using Serverless.BuildingBlocks.Messaging;
 using Serverless.BuildingBlocks.Storage;
+using Serverless.OrderHistory.Parking;
 using Serverless.OrderHistory.Projecting;
 
 namespace Serverless.OrderHistory.Storage.Sqlite;
@@ -16,13 +19,18 @@ public sealed record FeedCheckpoint(string Consumer, long Position);
 /// <see cref="IOrderHistoryStore"/> on the service's SQLite file: a row per order (its derived status,
 /// total and last update, for listing) and a row per applied event (the timeline). Each batch is one
 /// transaction with the consumer inbox rows that make it idempotent and, when fed from a source's feed,
-/// the feed checkpoint, so each change has exactly one effect.
+/// the feed checkpoint, so each change has exactly one effect. A batch that fails on a poison event is applied
+/// again one event per transaction (<see cref="PoisonIsolation"/>); a parked event is a <c>history_parked</c> row and
+/// marked handled in the inbox, so a redelivery skips it; the checkpoint then moves in a transaction of its own.
 /// </summary>
-public sealed class SqliteOrderHistoryStore(SqliteDatabase db, TimeProvider clock) : IOrderHistoryStore
+public sealed class SqliteOrderHistoryStore(SqliteDatabase db, TimeProvider clock, ILogger<SqliteOrderHistoryStore>? logger = null, ApplyEvent? apply = null)
+    : IOrderHistoryStore
 {
     public const string Consumer = OrderHistoryModule.Name;
 
     private const string Kind = "order history";
+
+    private readonly ApplyEvent _apply = PoisonIsolation.Guarded(apply);
 
     public static readonly string Schema = """
         CREATE TABLE IF NOT EXISTS history_orders (
@@ -38,41 +46,101 @@ public sealed class SqliteOrderHistoryStore(SqliteDatabase db, TimeProvider cloc
             type TEXT NOT NULL,
             at TEXT NOT NULL,
             PRIMARY KEY (order_id, message_id));
+        CREATE TABLE IF NOT EXISTS history_parked (
+            message_id TEXT PRIMARY KEY,
+            source TEXT NOT NULL,
+            order_id TEXT NOT NULL,
+            type TEXT NOT NULL,
+            event TEXT NOT NULL,
+            error TEXT NOT NULL,
+            parked_at TEXT NOT NULL,
+            attempts INTEGER NOT NULL);
         """;
 
     public Task<int> ApplyAsync(IReadOnlyList<IntegrationEvent> batch, CancellationToken cancellationToken = default) =>
         ApplyAsync(batch, null, cancellationToken);
 
-    /// <summary>Applies <paramref name="batch"/> and moves <paramref name="checkpoint"/> (if any) in one transaction.</summary>
-    public Task<int> ApplyAsync(IReadOnlyList<IntegrationEvent> batch, FeedCheckpoint? checkpoint, CancellationToken cancellationToken = default)
+    /// <summary>Applies <paramref name="batch"/> and moves <paramref name="checkpoint"/> (if any) in one transaction; past a poison event, see the class.</summary>
+    public async Task<int> ApplyAsync(IReadOnlyList<IntegrationEvent> batch, FeedCheckpoint? checkpoint, CancellationToken cancellationToken = default)
     {
         RefuseUnstorable(batch);
-        return db.WriteAsync(async (c, t) =>
+        try
         {
-            var applied = 0;
-            foreach (var e in batch)
+            return await db.WriteAsync(async (c, t) =>
             {
-                using var span = HistorySources.ProjectionSpan(e);
-                if (!await Outbox.TryMarkHandledAsync(c, t, Consumer, e.MessageId))
+                var applied = 0;
+                foreach (var e in batch)
                 {
-                    continue;
+                    applied += await ApplyOneAsync(c, t, e);
                 }
 
-                var view = await LoadAsync(c, t, e.Subject) ?? new OrderHistoryView(e.Subject);
-                if (view.Apply(e))
-                {
-                    await SaveAsync(c, t, view, onlyNew: e.MessageId);
-                    applied++;
-                }
-            }
-
-            if (checkpoint is not null)
+                await SaveCheckpointAsync(c, t, checkpoint);
+                return applied;
+            });
+        }
+        catch (Exception ex) when (PoisonIsolation.MayBePoison(ex))
+        {
+            var applied = await PoisonIsolation.ApplyOneByOneAsync(
+                batch, (e, _) => db.WriteAsync((c, t) => ApplyOneAsync(c, t, e)), (parked, _) => ParkAsync(parked), null,
+                logger ?? (ILogger)NullLogger.Instance, cancellationToken);
+            await db.WriteAsync(async (c, t) =>
             {
-                await Outbox.SaveCheckpointAsync(c, t, checkpoint.Consumer, checkpoint.Position, clock.GetUtcNow());
-            }
-
+                await SaveCheckpointAsync(c, t, checkpoint);
+                return 0;
+            });
             return applied;
+        }
+    }
+
+    public async Task<IReadOnlyList<ParkedEvent>> ParkedAsync(CancellationToken cancellationToken = default)
+    {
+        await using var c = db.Open();
+        var rows = await c.QueryAsync<ParkedRow>(
+            """
+            SELECT message_id AS MessageId, source AS Source, order_id AS OrderId, type AS Type, event AS Event, error AS Error,
+                parked_at AS ParkedAt, attempts AS Attempts
+            FROM history_parked ORDER BY parked_at, message_id
+            """);
+        return [.. rows.Select(r => new ParkedEvent(r.MessageId, r.Source, r.OrderId, r.Type, r.Event, r.Error, DateTimeOffset.Parse(r.ParkedAt, CultureInfo.InvariantCulture), (int)r.Attempts))];
+    }
+
+    private async Task<int> ApplyOneAsync(SqliteConnection c, SqliteTransaction t, IntegrationEvent e)
+    {
+        using var span = HistorySources.ProjectionSpan(e);
+        if (!await Outbox.TryMarkHandledAsync(c, t, Consumer, e.MessageId))
+        {
+            return 0;
+        }
+
+        var view = await LoadAsync(c, t, e.Subject) ?? new OrderHistoryView(e.Subject);
+        if (!_apply(view, e))
+        {
+            return 0;
+        }
+
+        await SaveAsync(c, t, view, onlyNew: e.MessageId);
+        return 1;
+    }
+
+    /// <summary>Records the event as parked and handled, in one transaction; false when it was parked already.</summary>
+    private Task<bool> ParkAsync(ParkedEvent parked) =>
+        db.WriteAsync(async (c, t) =>
+        {
+            await Outbox.TryMarkHandledAsync(c, t, Consumer, parked.MessageId);
+            return await c.ExecuteAsync(
+                """
+                INSERT INTO history_parked (message_id, source, order_id, type, event, error, parked_at, attempts)
+                VALUES (@MessageId, @Source, @OrderId, @Type, @Event, @Error, @parkedAt, @Attempts) ON CONFLICT DO NOTHING
+                """,
+                new { parked.MessageId, parked.Source, parked.OrderId, parked.Type, parked.Event, parked.Error, parkedAt = Format(parked.ParkedAt), parked.Attempts }, t) > 0;
         });
+
+    private async Task SaveCheckpointAsync(SqliteConnection c, SqliteTransaction t, FeedCheckpoint? checkpoint)
+    {
+        if (checkpoint is not null)
+        {
+            await Outbox.SaveCheckpointAsync(c, t, checkpoint.Consumer, checkpoint.Position, clock.GetUtcNow());
+        }
     }
 
     /// <summary>Where <paramref name="consumer"/> has read a feed up to (0: nothing yet).</summary>
@@ -151,6 +219,13 @@ public sealed class SqliteOrderHistoryStore(SqliteDatabase db, TimeProvider cloc
             {
                 await Outbox.TryMarkHandledAsync(c, t, Consumer, messageId);
             }
+
+            // Parked events the model now holds are repaired.
+            await c.ExecuteAsync(
+                """
+                DELETE FROM history_parked WHERE EXISTS (
+                    SELECT 1 FROM history_timeline h WHERE h.order_id = history_parked.order_id AND h.message_id = history_parked.message_id)
+                """, transaction: t);
 
             return 0;
         });
@@ -233,6 +308,8 @@ public sealed class SqliteOrderHistoryStore(SqliteDatabase db, TimeProvider cloc
     private static string Format(DateTimeOffset at) => at.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture);
 
     private sealed record OrderRow(string OrderId, string? CustomerId, string? Total);
+
+    private sealed record ParkedRow(string MessageId, string Source, string OrderId, string Type, string Event, string Error, string ParkedAt, long Attempts);
 
     private sealed record TimelineRow(string OrderId, string MessageId, string Type, string At);
 }
