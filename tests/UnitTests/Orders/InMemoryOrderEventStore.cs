@@ -21,6 +21,9 @@ public sealed class InMemoryOrderEventStore : IOrderEventStore
 
     public int Appends { get; private set; }
 
+    /// <summary>Stamps the stored events (an order's <c>UpdatedAt</c>); a test that moves time sets its own.</summary>
+    public TimeProvider Clock { get; init; } = TimeProvider.System;
+
     public Task<IReadOnlyList<StoredEvent>> LoadAsync(string orderId, int? upToVersion = null)
     {
         lock (_gate)
@@ -66,7 +69,7 @@ public sealed class InMemoryOrderEventStore : IOrderEventStore
                 _placed.Add(orderId);
             }
 
-            stream.AddRange(events.Select((e, i) => new StoredEvent(expectedVersion + i + 1, e.GetType().Name, DateTimeOffset.UtcNow, e)));
+            stream.AddRange(events.Select((e, i) => new StoredEvent(expectedVersion + i + 1, e.GetType().Name, Clock.GetUtcNow(), e)));
             _streams[orderId] = stream;
             if (sagaStart is not null)
             {
