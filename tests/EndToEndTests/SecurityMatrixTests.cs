@@ -8,7 +8,8 @@ namespace Serverless.EndToEndTests;
 /// limit (on a system of its own with a small limit), hostile JSON, injection-looking ids, secrets in logs
 /// and error bodies, and the seeded fuzz of 1,000 malformed requests.
 /// </summary>
-public sealed class SecurityMatrixTests(SqliteLabFixture sqlite) : IClassFixture<SqliteLabFixture>
+[Collection(MatrixCollection.Name)]
+public sealed class SecurityMatrixTests(SqliteLabFixture sqlite)
 {
     public static TheoryData<string> SecurityRows => [.. SecurityScenarios.All.Select(s => s.Name)];
 
