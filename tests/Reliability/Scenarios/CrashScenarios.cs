@@ -65,19 +65,7 @@ public static class CrashScenarios
         await books.WalletAsync(Customer, 1000m);
         await system.Shop.SetFaultAsync("payments", "slow");
         var orders = await books.PlaceManyAsync(Customer, sku, 5);
-        var inFlight = await UntilAsync(books, async _ =>
-        {
-            foreach (var id in orders)
-            {
-                var types = (await system.Shop.EventsAsync(Customer, id)).Select(e => e.Type).ToList();
-                if (types.Contains("StockReserved") && !types.Contains("PaymentCharged"))
-                {
-                    return id;
-                }
-            }
-
-            return null;
-        }, "no order reached the charge step");
+        var inFlight = await UntilAsync(books, _ => FirstWithAsync(system.Shop, orders, has: "StockReserved", lacks: "PaymentCharged"), "no order reached the charge step");
 
         await system.CrashAndRestartAsync();
 
@@ -99,19 +87,7 @@ public static class CrashScenarios
             await books.CancelAsync(Customer, id);
         }
 
-        var compensating = await UntilAsync(books, async _ =>
-        {
-            foreach (var id in orders)
-            {
-                var types = (await system.Shop.EventsAsync(Customer, id)).Select(e => e.Type).ToList();
-                if (types.Contains("ShipmentCancelled") && !types.Contains("OrderCancelled"))
-                {
-                    return id;
-                }
-            }
-
-            return null;
-        }, "no compensation was seen in flight");
+        var compensating = await UntilAsync(books, _ => FirstWithAsync(system.Shop, orders, has: "ShipmentCancelled", lacks: "OrderCancelled"), "no compensation was seen in flight");
 
         await system.CrashAndRestartAsync();
 
@@ -160,6 +136,21 @@ public static class CrashScenarios
         await system.CrashAndRestartAsync();
 
         return $"crashed with {seen} of the orders' notifications written; " + await books.CheckAsync(Recovery);
+    }
+
+    /// <summary>The first of <paramref name="orders"/> whose stream has an event of type <paramref name="has"/> but none of <paramref name="lacks"/>.</summary>
+    private static async Task<string?> FirstWithAsync(ShopClient shop, IEnumerable<string> orders, string has, string lacks)
+    {
+        foreach (var id in orders)
+        {
+            var types = (await shop.EventsAsync(Customer, id)).Select(e => e.Type).ToList();
+            if (types.Contains(has) && !types.Contains(lacks))
+            {
+                return id;
+            }
+        }
+
+        return null;
     }
 
     /// <summary>Polls <paramref name="probe"/> (given the orders' current views) until it answers, for at most 60 s.</summary>

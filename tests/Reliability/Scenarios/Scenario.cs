@@ -15,7 +15,7 @@ public sealed record ScenarioResult(string Name, string Storage, bool Passed, do
 /// <summary>Every row of the matrix, in the order the runner takes them.</summary>
 public static class Matrix
 {
-    public static IReadOnlyList<Scenario> All { get; } = [.. CrashScenarios.All, .. FaultScenarios.All, .. SecurityScenarios.All];
+    public static IReadOnlyList<Scenario> All { get; } = [.. CrashScenarios.All, .. FaultScenarios.All, .. SuiteScenarios.All, .. SecurityScenarios.All];
 
     public static Scenario Named(string name) =>
         All.SingleOrDefault(s => s.Name == name) ?? throw new ArgumentException($"No scenario is named '{name}'.", nameof(name));
