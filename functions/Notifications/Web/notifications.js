@@ -55,7 +55,7 @@ class ShopNotifications extends HTMLElement {
       item.querySelector('time').textContent = when.toLocaleString();
       return item;
     }));
-    this.querySelector('[data-role=summary]').textContent = notes.length ? `${notes.length} notifications.` : 'Nothing yet.';
+    this.querySelector('[data-role=summary]').textContent = notes.length ? `${notes.length} notification${notes.length === 1 ? '' : 's'}.` : 'Nothing yet.';
   }
 }
 

@@ -56,11 +56,12 @@ class ShopOrderHistory extends HTMLElement {
         cell.textContent = text;
         if (i === 0) cell.title = entry.orderId;
         if (i === 2) cell.className = 'num';
+        if (i === 3) cell.className = 'small muted';
         row.append(cell);
       });
       return row;
     }));
-    this.querySelector('[data-role=summary]').textContent = entries.length ? `${entries.length} orders.` : 'No orders yet.';
+    this.querySelector('[data-role=summary]').textContent = entries.length ? `${entries.length} order${entries.length === 1 ? '' : 's'}.` : 'No orders yet.';
   }
 }
 

@@ -124,7 +124,7 @@ class ShopOrders extends HTMLElement {
     }));
     const pending = orders.filter((o) => o.status === 'Pending').length;
     this.querySelector('[data-role=summary]').textContent = orders.length === 0 ? 'No orders yet.'
-      : `${orders.length} recent orders${pending ? `, ${pending} pending (updating live)` : ''}.`;
+      : `${orders.length} recent order${orders.length === 1 ? '' : 's'}${pending ? `, ${pending} pending (updating live)` : ''}.`;
   }
 
   async place(event) {
