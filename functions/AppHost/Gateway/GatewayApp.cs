@@ -158,7 +158,8 @@ public static partial class GatewayApp
         app.MapScalarApiReference(ApiDocument.DocsPath, docs => docs.WithTitle("Serverless shop API").WithOpenApiRoutePattern(ApiDocument.Path));
         LocalOperations.Map(MapOperations(app, services), faults, settingsFile);
         app.MapReverseProxy(proxy => proxy.Use(ForwardingProblems));
-        app.MapFallback(context => WriteProblem(context, StatusCodes.Status404NotFound, "Not found", $"No route for {context.Request.Path}."));
+        // "{*path}", not the default "{*path:nonfile}": a path that looks like a file (/x.js) gets the problem too.
+        app.MapFallback("{*path}", context => WriteProblem(context, StatusCodes.Status404NotFound, "Not found", $"No route for {context.Request.Path}."));
         return app;
     }
 

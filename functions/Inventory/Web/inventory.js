@@ -13,7 +13,7 @@ class ShopInventory extends HTMLElement {
       <p class="muted" data-role="summary" aria-live="polite">Loading the catalogue...</p>
       <table>
         <caption class="sr-only">Catalogue</caption>
-        <thead><tr><th scope="col">SKU</th><th scope="col" class="num">Price</th><th scope="col" class="num">Available</th><th scope="col" class="num">Reserved</th><th scope="col"><span class="sr-only">Action</span></th></tr></thead>
+        <thead><tr><th scope="col">SKU</th><th scope="col" class="num">Price</th><th scope="col" class="num">Available</th><th scope="col" class="num hide-narrow">Reserved</th><th scope="col"><span class="sr-only">Action</span></th></tr></thead>
         <tbody></tbody>
       </table>
       ${this.session?.role === 'admin' ? `
@@ -71,7 +71,7 @@ class ShopInventory extends HTMLElement {
     body.replaceChildren(...shown.slice(0, 200).map((item) => {
       const row = document.createElement('tr');
       row.dataset.sku = item.sku;
-      for (const [text, cls] of [[item.sku, ''], [money(item.price), 'num'], [item.available, 'num'], [item.reserved, 'num']]) {
+      for (const [text, cls] of [[item.sku, ''], [money(item.price), 'num'], [item.available, 'num'], [item.reserved, 'num hide-narrow']]) {
         const cell = document.createElement('td');
         cell.textContent = text;
         if (cls) cell.className = cls;

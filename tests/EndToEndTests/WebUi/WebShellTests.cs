@@ -13,6 +13,38 @@ public sealed class WebShellTests(SystemFixture system, Chromium chromium) : ICl
 {
     private readonly ShopClient _shop = system.Shop;
 
+    [Theory]
+    [InlineData("", "text/html")]
+    [InlineData("web/web-bff/shell.js", "text/javascript")]
+    [InlineData("web/web-bff/shell.css", "text/css")]
+    [InlineData("web/inventory/inventory.js", "text/javascript")]
+    [InlineData("web/orders/orders.js", "text/javascript")]
+    [InlineData("web/payments/payments.js", "text/javascript")]
+    [InlineData("web/order-history/order-history.js", "text/javascript")]
+    [InlineData("web/notifications/notifications.js", "text/javascript")]
+    [InlineData("web/web-bff/ops.js", "text/javascript")]
+    public async Task ShellAndFragments_AreServedWithoutAToken_ByTheirServices_WithAShortCachePolicy(string path, string type)
+    {
+        using var response = await _shop.SendAsync(HttpMethod.Get, path, user: null);
+
+        Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(type, response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(TimeSpan.FromSeconds(60), response.Headers.CacheControl?.MaxAge);
+    }
+
+    [Theory]
+    [InlineData("web/orders/nothing.js")]
+    [InlineData("web/orders/orders.exe")]
+    [InlineData("web/nobody/nobody.js")]
+    [InlineData("index.html")]
+    public async Task UnknownWebFile_Is404Problem_AndTheShellSwallowsNoOtherPath(string path)
+    {
+        using var response = await _shop.SendAsync(HttpMethod.Get, path, user: null);
+
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+    }
+
     [Fact]
     public async Task Customer_PlacesAnOrder_AndSeesItConfirmed_InHistory_Notifications_AndWallet_WithoutReloading()
     {
