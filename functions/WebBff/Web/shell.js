@@ -266,14 +266,24 @@ function describe(error) {
 // window: the slot it came from shows an error; the shell and the other slots go on.
 let mounting = null;
 
+const SHELL_PATH = new URL(import.meta.url).pathname;
+
+/** The slot whose fragment's files appear first in the error's file or stack (a shell frame is no fragment's). */
 function owner(source) {
   if (mounting) return mounting;
   if (!source) return null;
+  let best = null;
+  let first = Infinity;
   for (const slot of slots.values()) {
     const prefix = new URL(slot.fragment.module, location.href).pathname.replace(/[^/]+$/, '');
-    if (source.includes(prefix)) return slot;
+    let at = source.indexOf(prefix);
+    while (at >= 0 && source.startsWith(SHELL_PATH, at)) at = source.indexOf(prefix, at + 1);
+    if (at >= 0 && at < first) {
+      best = slot;
+      first = at;
+    }
   }
-  return null;
+  return best;
 }
 
 window.addEventListener('error', (event) => {
