@@ -166,6 +166,36 @@ public sealed class WebShellTests(SystemFixture system, Chromium chromium) : ICl
     }
 
     [Fact]
+    public async Task FragmentsThatFailLater_ByAThrowInATimerOrARejectedPromise_OnlyLoseTheirOwnSlot()
+    {
+        // Given a catalogue that throws from a timer and notifications that leave a promise rejected, once on the page
+        await using var context = await NewContextAsync();
+        var page = await context.NewPageAsync();
+        await page.RouteAsync("**/web/inventory/inventory.js*", route => route.FulfillAsync(new()
+        {
+            Status = 200, ContentType = "text/javascript",
+            Body = "export const tag = 'shop-inventory'; customElements.define(tag, class extends HTMLElement { connectedCallback() { this.textContent = 'fine so far'; setTimeout(() => { throw new Error('later, on purpose'); }, 300); } });",
+        }));
+        await page.RouteAsync("**/web/notifications/notifications.js*", route => route.FulfillAsync(new()
+        {
+            Status = 200, ContentType = "text/javascript",
+            Body = "export const tag = 'shop-notifications'; customElements.define(tag, class extends HTMLElement { connectedCallback() { this.textContent = 'fine so far'; setTimeout(async () => { throw new Error('rejected, on purpose'); }, 300); } });",
+        }));
+
+        // When alice signs in
+        await SignInAsync(page, "alice");
+
+        // Then those two slots show an error with a retry button, and the others keep working
+        await Expect(page.Locator("#slot-inventory")).ToHaveAttributeAsync("data-state", "error");
+        await Expect(page.Locator("#slot-notifications")).ToHaveAttributeAsync("data-state", "error");
+        await Expect(page.Locator("#slot-inventory").GetByRole(AriaRole.Button, new() { Name = "Retry" })).ToBeVisibleAsync();
+        await Expect(page.Locator("#slot-orders")).ToHaveAttributeAsync("data-state", "ready");
+        await Expect(page.Locator("#slot-payments")).ToHaveAttributeAsync("data-state", "ready");
+        await Expect(page.Locator("#slot-order-history")).ToHaveAttributeAsync("data-state", "ready");
+        await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Sign out" })).ToBeEnabledAsync();
+    }
+
+    [Fact]
     public async Task Admin_SeesTheOpsSlot_WithEveryServicesStatus()
     {
         await using var context = await NewContextAsync();
