@@ -115,12 +115,14 @@ resource ftpBasicAuth 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@20
 }
 
 // Flex Consumption sets the worker runtime in functionAppConfig, so FUNCTIONS_WORKER_RUNTIME must not be set here.
+// The Functions host's default home page would answer GET / before the web BFF's shell (route ""): it is turned off.
 resource settings 'Microsoft.Web/sites/config@2024-04-01' = {
   parent: functionApp
   name: 'appsettings'
   properties: union(appSettings, {
     AzureWebJobsStorage__credential: 'managedidentity'
     AzureWebJobsStorage__clientId: identityClientId
+    AzureWebJobsDisableHomepage: 'true'
   })
 }
 
