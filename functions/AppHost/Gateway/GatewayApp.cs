@@ -101,7 +101,9 @@ public static partial class GatewayApp
 
         builder.Services.AddSingleton(spans ?? new SpanStore());
         builder.Services.AddSingleton<GatewayMetrics>();
-        builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(GatewayMetrics.MeterName)
+        // Ours too: every app runs in this process, so the business metrics they record (and their gauges) show on /ops/metrics.
+        builder.Services.AddDeadLetterGauge();
+        builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(GatewayMetrics.MeterName, Tracing.Source.Name)
             .AddPrometheusExporter(prometheus => prometheus.ScrapeResponseCacheDurationMilliseconds = 0));
         // Stands in for API Management, whose requests Application Insights shows in Azure: opt-in here, like the apps.
         builder.Services.AddApplicationInsights(configuration, "gateway", owns: span => SpanOwners.AppOf(span) == "gateway");
