@@ -1,5 +1,7 @@
 using System.Globalization;
 using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
 using System.Text.RegularExpressions;
 
 namespace Serverless.EndToEndTests;
@@ -20,6 +22,7 @@ public sealed partial class MetricsTests(SystemFixture system)
         var sku = SystemFixture.NewSku("metrics");
         await _shop.PutStockAsync(sku, available: 5, price: 30m);
         await _shop.SetBalanceAsync("bob", 40m);
+        await Poll.UntilAsync(NoSagaInFlightAsync, "orders of earlier tests are still pending"); // theirs would count too
         var before = await ScrapeAsync();
 
         // When both are placed, one after the other
@@ -59,6 +62,13 @@ public sealed partial class MetricsTests(SystemFixture system)
     {
         using var customer = await _shop.SendAsync(HttpMethod.Get, "ops/metrics", "alice");
         Assert.Equal(HttpStatusCode.Forbidden, customer.StatusCode);
+    }
+
+    private async Task<bool> NoSagaInFlightAsync()
+    {
+        using var response = await _shop.SendAsync(HttpMethod.Get, "ops/status", "admin");
+        var status = await response.Content.ReadFromJsonAsync<JsonElement>();
+        return status.GetProperty("sagas") is { ValueKind: JsonValueKind.Object } sagas && sagas.GetProperty("Pending").GetInt32() == 0;
     }
 
     private async Task<string> ScrapeAsync()

@@ -230,6 +230,9 @@ public static partial class GatewayApp
             TraceId().IsMatch(traceId) && traceId != new string('0', 32)
                 ? Results.Ok(recorded.Trace(ActivityTraceId.CreateFromString(traceId.ToLowerInvariant())))
                 : Results.ValidationProblem(new Dictionary<string, string[]> { ["traceId"] = ["A W3C trace id is 32 hex characters, not all zero."] }));
+        ops.MapGet("/traces", (int? limit, SpanStore recorded) => limit is null or (>= 1 and <= 200)
+            ? Results.Ok(recorded.Recent(limit ?? 20))
+            : Results.ValidationProblem(new Dictionary<string, string[]> { ["limit"] = ["limit is 1 to 200."] }));
         ops.MapGet("/dead-letters", async ([FromServices] IDeadLetters deadLetters, CancellationToken ct) => Results.Ok(await deadLetters.ListAsync(ct)));
         ops.MapPost("/dead-letters/replay", async ([FromServices] IDeadLetters deadLetters, CancellationToken ct) => Results.Ok(new { replayed = await deadLetters.ReplayAsync(ct) }));
         ops.MapDelete("/dead-letters", async ([FromServices] IDeadLetters deadLetters, CancellationToken ct) => Results.Ok(new { purged = await deadLetters.PurgeAsync(ct) }));

@@ -6,6 +6,9 @@ namespace Serverless.AppHost.Telemetry;
 /// <summary>One recorded span, as <c>GET /ops/traces/{traceId}</c> returns it.</summary>
 public sealed record SpanView(string Service, string Name, string SpanId, string? ParentSpanId, DateTimeOffset Start, double DurationMs);
 
+/// <summary>One recorded trace in short, as <c>GET /ops/traces</c> lists it: its root span's name, when it started, how long it took, who took part.</summary>
+public sealed record TraceSummary(string TraceId, string Name, DateTimeOffset Start, double DurationMs, IReadOnlyList<string> Services, int Spans);
+
 /// <summary>
 /// The local stand-in for Application Insights' transaction search: every span that ends in this
 /// process, kept per trace (at most <see cref="MaxSpansPerTrace"/> each) within an estimated
@@ -115,6 +118,49 @@ public sealed class SpanStore(Func<Activity, string?>? serviceOf = null, long ma
         }
 
         return [.. spans.OrderBy(s => s.Start).Select(s => new SpanView(ServiceOf(s), s.Name, s.SpanId, s.ParentSpanId, s.Start, Math.Round(s.DurationMs, 3)))];
+    }
+
+    /// <summary>
+    /// The <paramref name="limit"/> most recently started traces, newest first, leaving out the ones that only
+    /// watch the system (rooted in an <c>/ops</c> or <c>/health</c> call: a dashboard polling would fill the list).
+    /// </summary>
+    public IReadOnlyList<TraceSummary> Recent(int limit)
+    {
+        List<ActivityTraceId> ids;
+        lock (_gate)
+        {
+            ids = [.. _order];
+        }
+
+        var summaries = new List<TraceSummary>();
+        for (var i = ids.Count - 1; i >= 0 && summaries.Count < limit; i--)
+        {
+            if (Summarize(ids[i], Trace(ids[i])) is { } summary && !Watches(summary.Name))
+            {
+                summaries.Add(summary);
+            }
+        }
+
+        return [.. summaries.OrderByDescending(s => s.Start)];
+    }
+
+    /// <summary>A span of the system watching itself: the operations API and health probes.</summary>
+    public static bool Watches(string rootName) =>
+        rootName.Contains(" /ops", StringComparison.Ordinal) || rootName.EndsWith(" /health", StringComparison.Ordinal) || rootName.EndsWith("/health", StringComparison.Ordinal);
+
+    private static TraceSummary? Summarize(ActivityTraceId traceId, IReadOnlyList<SpanView> spans)
+    {
+        if (spans.Count == 0)
+        {
+            return null;
+        }
+
+        var ids = spans.Select(s => s.SpanId).ToHashSet(StringComparer.Ordinal);
+        var root = spans.FirstOrDefault(s => s.ParentSpanId is null || !ids.Contains(s.ParentSpanId)) ?? spans[0];
+        var start = spans.Min(s => s.Start);
+        var end = spans.Max(s => s.Start.AddMilliseconds(s.DurationMs));
+        return new TraceSummary(traceId.ToHexString(), root.Name, start, Math.Round((end - start).TotalMilliseconds, 3),
+            [.. spans.Select(s => s.Service).Distinct(StringComparer.Ordinal)], spans.Count);
     }
 
     private void Evict(ActivityTraceId traceId)
