@@ -162,6 +162,7 @@ public static partial class GatewayApp
         Tracing.MarkService("gateway");
         if (Activity.Current is { } span)
         {
+            span.DisplayName = $"{context.Request.Method} {context.Request.Path}"; // what /ops/traces lists the trace as
             context.Response.Headers["traceparent"] = span.Id;
         }
 

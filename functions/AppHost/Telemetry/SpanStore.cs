@@ -121,8 +121,9 @@ public sealed class SpanStore(Func<Activity, string?>? serviceOf = null, long ma
     }
 
     /// <summary>
-    /// The <paramref name="limit"/> most recently started traces, newest first, leaving out the ones that only
-    /// watch the system (rooted in an <c>/ops</c> or <c>/health</c> call: a dashboard polling would fill the list).
+    /// The <paramref name="limit"/> most recently started traces of calls through the gateway (rooted in a
+    /// <c>gateway</c> span: background polling of queues and feeds is left out), newest first, without the ones that
+    /// only watch the system (<see cref="Watches"/>: a dashboard polling every 2 s would fill the list).
     /// </summary>
     public IReadOnlyList<TraceSummary> Recent(int limit)
     {
@@ -135,20 +136,22 @@ public sealed class SpanStore(Func<Activity, string?>? serviceOf = null, long ma
         var summaries = new List<TraceSummary>();
         for (var i = ids.Count - 1; i >= 0 && summaries.Count < limit; i--)
         {
-            if (Summarize(ids[i], Trace(ids[i])) is { } summary && !Watches(summary.Name))
+            if (Summarize(ids[i], Trace(ids[i])) is { RootService: "gateway" } trace && !Watches(trace.Summary.Name))
             {
-                summaries.Add(summary);
+                summaries.Add(trace.Summary);
             }
         }
 
         return [.. summaries.OrderByDescending(s => s.Start)];
     }
 
-    /// <summary>A span of the system watching itself: the operations API and health probes.</summary>
+    /// <summary>A gateway call of the system watching itself (its span is named "METHOD /path"): the operations API, health probes, the web UI's files.</summary>
     public static bool Watches(string rootName) =>
-        rootName.Contains(" /ops", StringComparison.Ordinal) || rootName.EndsWith(" /health", StringComparison.Ordinal) || rootName.EndsWith("/health", StringComparison.Ordinal);
+        WatchingPaths.Any(path => rootName.Contains(' ' + path, StringComparison.Ordinal)) || rootName.EndsWith(" /", StringComparison.Ordinal);
 
-    private static TraceSummary? Summarize(ActivityTraceId traceId, IReadOnlyList<SpanView> spans)
+    private static readonly string[] WatchingPaths = ["/ops", "/health", "/web/", "/openapi.json", "/docs"];
+
+    private static (TraceSummary Summary, string RootService)? Summarize(ActivityTraceId traceId, IReadOnlyList<SpanView> spans)
     {
         if (spans.Count == 0)
         {
@@ -159,8 +162,8 @@ public sealed class SpanStore(Func<Activity, string?>? serviceOf = null, long ma
         var root = spans.FirstOrDefault(s => s.ParentSpanId is null || !ids.Contains(s.ParentSpanId)) ?? spans[0];
         var start = spans.Min(s => s.Start);
         var end = spans.Max(s => s.Start.AddMilliseconds(s.DurationMs));
-        return new TraceSummary(traceId.ToHexString(), root.Name, start, Math.Round((end - start).TotalMilliseconds, 3),
-            [.. spans.Select(s => s.Service).Distinct(StringComparer.Ordinal)], spans.Count);
+        return (new TraceSummary(traceId.ToHexString(), root.Name, start, Math.Round((end - start).TotalMilliseconds, 3),
+            [.. spans.Select(s => s.Service).Distinct(StringComparer.Ordinal)], spans.Count), root.Service);
     }
 
     private void Evict(ActivityTraceId traceId)

@@ -89,20 +89,21 @@ public sealed class SpanStoreTests
     [Fact]
     public void Recent_ListsNewestTracesFirst_WithRootNameDurationAndServices_LeavingOutOperationsCalls()
     {
-        // Given three traces: an order (a gateway root with an orders child), an ops poll, then a catalogue read
+        // Given four traces: an order (a gateway root with an orders child), an ops poll, a queue poll, then a catalogue read
         var store = new SpanStore();
         var order = ActivityTraceId.CreateRandom();
         var root = Timed(order, default, "POST /api/orders", "gateway", new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc), 100);
         store.Add(Timed(order, root.SpanId, "POST api/orders", "orders", root.StartTimeUtc.AddMilliseconds(10), 150));
         store.Add(root);
         store.Add(Timed(ActivityTraceId.CreateRandom(), default, "GET /ops/status", "gateway", root.StartTimeUtc.AddSeconds(1), 5));
+        store.Add(Timed(ActivityTraceId.CreateRandom(), default, "QueueClient.ReceiveMessages", "notifications", root.StartTimeUtc.AddSeconds(1.5), 3));
         var catalogue = ActivityTraceId.CreateRandom();
         store.Add(Timed(catalogue, default, "GET /api/inventory", "gateway", root.StartTimeUtc.AddSeconds(2), 7));
 
         // When the recent traces are listed
         var recent = store.Recent(10);
 
-        // Then the catalogue read comes first, the ops poll is left out, and the order spans its child's end
+        // Then the catalogue read comes first, the polls are left out, and the order spans its child's end
         Assert.Equal([catalogue.ToHexString(), order.ToHexString()], recent.Select(t => t.TraceId));
         var placed = recent[1];
         Assert.Equal(("POST /api/orders", 160d, 2), (placed.Name, placed.DurationMs, placed.Spans));
