@@ -16,7 +16,12 @@ public static class DeadLetterGauge
     public static IServiceCollection AddDeadLetterGauge(this IServiceCollection services) =>
         services.AddGauge("bus.dead_letters", unit: null, "Messages in the bus's dead-letter queues", sp =>
         {
-            var count = new CachedReading<int>(sp.GetRequiredService<IDeadLetters>().CountAsync, MaxAge, TimeProvider.System);
+            if (sp.GetService<IDeadLetters>() is not { } deadLetters)
+            {
+                return () => []; // a host without a bus (configured) has no dead letters to count
+            }
+
+            var count = new CachedReading<int>(deadLetters.CountAsync, MaxAge, TimeProvider.System);
             count.Current(); // the first read starts now, so the first scrape has a figure
             return () => count.Current() is { } n ? [new(n)] : [];
         });
