@@ -39,6 +39,12 @@ public sealed class LocalSystem : IAsyncDisposable
         ActivityStopped = activity => Recorded.Add(activity),
     };
 
+    /// <summary>
+    /// Every component's log lines in one place, for <c>GET /ops/logs</c>: in memory and in
+    /// <c>{data folder}/logs/shop.jsonl</c> (one JSON object per line); replaced on start once the data folder is known.
+    /// </summary>
+    public static Telemetry.LogStore Logs { get; private set; } = new();
+
     private readonly List<IAsyncDisposable> _started = [];
     private readonly ILogger _logger;
 
@@ -75,7 +81,10 @@ public sealed class LocalSystem : IAsyncDisposable
             await File.WriteAllTextAsync(settingsFile, "{}\n", cancellationToken);
         }
 
-        var loggerFactory = LoggerFactory.Create(ConfigureLogging);
+        await Logs.DisposeAsync();
+        Logs = new Telemetry.LogStore(Path.Combine(dataDirectory, "logs", "shop.jsonl"));
+        Logs.Redactor.Add(shared);
+        var loggerFactory = LoggerFactory.Create(LoggingFor(HostComponent));
         var configuration = new ConfigurationBuilder()
             .AddConfiguration(shared)
             .Add(new Configuration.LastGoodJsonFileSource(settingsFile, loggerFactory.CreateLogger("ConfigStore")))
@@ -83,6 +92,7 @@ public sealed class LocalSystem : IAsyncDisposable
             .AddCommandLine(args)
             .Build();
 
+        Logs.Redactor.Add(configuration);
         var system = new LocalSystem(loggerFactory.CreateLogger("AppHost"));
         try
         {
@@ -111,7 +121,7 @@ public sealed class LocalSystem : IAsyncDisposable
         var gatewayPort = int.TryParse(configuration["GATEWAY_PORT"], out var p) ? p : 8080;
         var ports = Ports(configuration, ["LocalHost:DurablePort", .. FunctionAppDefinition.All.Select(a => $"LocalHost:Ports:{a.Name}")],
             reserved: [gatewayPort, azurite.BlobPort, azurite.QueuePort, azurite.TablePort, .. storage.Ports]);
-        var backend = await DurableBackend.StartAsync(azurite.ConnectionString, durableOptions, ports["LocalHost:DurablePort"], ConfigureLogging);
+        var backend = await DurableBackend.StartAsync(azurite.ConnectionString, durableOptions, ports["LocalHost:DurablePort"], LoggingFor(HostComponent));
         _started.Add(backend);
         var durable = new DurableConnection(backend.Address);
 
@@ -125,6 +135,7 @@ public sealed class LocalSystem : IAsyncDisposable
             ["LocalHost:SettingsFile"] = settingsFile,
             ["Bus:ConnectionString"] = azurite.ConnectionString,
         };
+        Logs.Redactor.Add(new ConfigurationBuilder().AddInMemoryCollection(hostOwned).Build());
         IConfiguration Layered(IDictionary<string, string?> own) =>
             new ConfigurationBuilder().AddInMemoryCollection(registry).AddConfiguration(configuration).AddInMemoryCollection(own).Build();
 
@@ -148,13 +159,13 @@ public sealed class LocalSystem : IAsyncDisposable
                 ["Auth:ClientSecret"] = configuration[$"LocalHost:ClientSecrets:{definition.Name}"],
             };
             var appConfiguration = Layered(own);
-            var app = FunctionAppHost.Build(definition, appConfiguration, addresses[definition.Name].Port, durable, ConfigureLogging, faults.For(definition.Name), busFaults);
+            var app = FunctionAppHost.Build(definition, appConfiguration, addresses[definition.Name].Port, durable, LoggingFor(definition.Name), faults.For(definition.Name), busFaults);
             await app.StartAsync(cancellationToken);
             _started.Add(new StoppableApp(app));
         }
 
         _logger.LogInformation("[4/4] Gateway on http://127.0.0.1:{Port}", gatewayPort);
-        var gateway = GatewayApp.Build(OwnSettings.For("gateway", Layered(hostOwned)), gatewayPort, [.. addresses.Keys], ConfigureLogging, faults, settingsFile, Recorded);
+        var gateway = GatewayApp.Build(OwnSettings.For("gateway", Layered(hostOwned)), gatewayPort, [.. addresses.Keys], LoggingFor("gateway"), faults, settingsFile, Recorded, Logs);
         await gateway.StartAsync(cancellationToken);
         _started.Add(new StoppableApp(gateway));
         GatewayAddress = new Uri($"http://127.0.0.1:{gatewayPort}/");
@@ -223,7 +234,18 @@ public sealed class LocalSystem : IAsyncDisposable
 
         _started.Clear();
         _logger.LogInformation("Stopped");
+        await Logs.FlushAsync().ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
     }
+
+    /// <summary>The component name of the host's own lines (as <c>/ops/traces</c> names its spans).</summary>
+    public const string HostComponent = "apphost";
+
+    /// <summary>Logging for one component: the console (<see cref="ConfigureLogging"/>) and the shared log store, as <paramref name="component"/>.</summary>
+    public static Action<ILoggingBuilder> LoggingFor(string component) => logging =>
+    {
+        ConfigureLogging(logging);
+        logging.AddProvider(new Telemetry.LogStoreProvider(Logs, component));
+    };
 
     public static void ConfigureLogging(ILoggingBuilder logging)
     {
@@ -234,6 +256,8 @@ public sealed class LocalSystem : IAsyncDisposable
             o.TimestampFormat = "HH:mm:ss ";
         });
         logging.SetMinimumLevel(LogLevel.Information);
+        // The gateway's access log goes to the log store; the console keeps its warnings only.
+        logging.AddFilter<Microsoft.Extensions.Logging.Console.ConsoleLoggerProvider>(Gateway.GatewayApp.RequestLogCategory, LogLevel.Warning);
         if (Environment.GetEnvironmentVariable("LOCALHOST_VERBOSE") == "1")
         {
             return;

@@ -26,7 +26,20 @@ public class SystemFixture : IAsyncLifetime
     public async Task DisposeAsync()
     {
         Shop.Dispose();
-        await Host.DisposeAsync();
+        try
+        {
+            // The whole run's aggregated log, every component's lines: no secret of the system, nothing shaped like a token.
+            var log = await Secrets.ReadSharedAsync(Host.AggregatedLogFile);
+            var leaks = (await Secrets.OfAsync(Host, [])).Where(s => log.Contains(s.Value, StringComparison.Ordinal)).Select(s => s.Name).ToList();
+            if (leaks.Count > 0 || Secrets.TokenShape().IsMatch(log))
+            {
+                throw new InvalidOperationException($"The run's aggregated log ({log.Length / 1024} KiB) holds secrets: {string.Join(", ", leaks)}{(Secrets.TokenShape().IsMatch(log) ? " and a token" : "")}.");
+            }
+        }
+        finally
+        {
+            await Host.DisposeAsync();
+        }
     }
 
     /// <summary>A SKU no other test uses.</summary>

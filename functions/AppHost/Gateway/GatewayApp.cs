@@ -81,7 +81,7 @@ public static partial class GatewayApp
             .ToList();
 
     public static WebApplication Build(IConfiguration configuration, int port, IReadOnlyList<string> services, Action<ILoggingBuilder> logging,
-        LocalFunctions.FaultSwitchboard faults, string settingsFile, SpanStore? spans = null)
+        LocalFunctions.FaultSwitchboard faults, string settingsFile, SpanStore? spans = null, LogStore? logs = null)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = "Gateway", ContentRootPath = AppContext.BaseDirectory });
         builder.Configuration.Sources.Clear();
@@ -100,6 +100,7 @@ public static partial class GatewayApp
         builder.Services.AddBus(configuration);
 
         builder.Services.AddSingleton(spans ?? new SpanStore());
+        builder.Services.AddSingleton(logs ?? new LogStore());
         builder.Services.AddSingleton<GatewayMetrics>();
         // Ours too: every app runs in this process, so the business metrics they record (and their gauges) show on /ops/metrics.
         builder.Services.AddDeadLetterGauge();
@@ -155,8 +156,11 @@ public static partial class GatewayApp
         return app;
     }
 
-    /// <summary>Accepts the caller's correlation id or makes one, echoes it on the response and passes it on.</summary>
-    private static Task CorrelationId(HttpContext context, RequestDelegate next)
+    /// <summary>
+    /// Accepts the caller's correlation id or makes one, echoes it on the response and passes it on; names it the
+    /// correlation id of everything logged in this request's trace, and logs the request's outcome (the access log).
+    /// </summary>
+    private static async Task CorrelationId(HttpContext context, RequestDelegate next)
     {
         // The gateway's own span; the response names the trace, so a client can look it up in /ops/traces.
         Tracing.MarkService("gateway");
@@ -174,8 +178,28 @@ public static partial class GatewayApp
         }
 
         context.Response.Headers[CorrelationHeader] = id;
-        return next(context);
+        if (Activity.Current is { } trace)
+        {
+            context.RequestServices.GetRequiredService<LogStore>().Correlate(trace.TraceId.ToHexString(), id);
+        }
+
+        var logger = context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(RequestLogCategory);
+        using var scope = logger.BeginScope(new Dictionary<string, object> { ["CorrelationId"] = id });
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            await next(context);
+        }
+        finally
+        {
+            // The path only: a query string may carry what must not be logged.
+            logger.LogInformation("{Method} {Path} answered {Status} in {ElapsedMs:F1} ms", context.Request.Method, context.Request.Path.Value,
+                context.Response.StatusCode, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        }
     }
+
+    /// <summary>The gateway's access log: every request's outcome, kept in the log store (the console shows only warnings of it).</summary>
+    public const string RequestLogCategory = "Gateway.Requests";
 
     private static Task BodyLimit(HttpContext context, RequestDelegate next)
     {
@@ -234,10 +258,70 @@ public static partial class GatewayApp
         ops.MapGet("/traces", (int? limit, SpanStore recorded) => limit is null or (>= 1 and <= 200)
             ? Results.Ok(recorded.Recent(limit ?? 20))
             : Results.ValidationProblem(new Dictionary<string, string[]> { ["limit"] = ["limit is 1 to 200."] }));
+        ops.MapGet("/logs", (HttpRequest request, LogStore logs) => Logs(request, logs));
         ops.MapGet("/dead-letters", async ([FromServices] IDeadLetters deadLetters, CancellationToken ct) => Results.Ok(await deadLetters.ListAsync(ct)));
         ops.MapPost("/dead-letters/replay", async ([FromServices] IDeadLetters deadLetters, CancellationToken ct) => Results.Ok(new { replayed = await deadLetters.ReplayAsync(ct) }));
         ops.MapDelete("/dead-letters", async ([FromServices] IDeadLetters deadLetters, CancellationToken ct) => Results.Ok(new { purged = await deadLetters.PurgeAsync(ct) }));
         return ops;
+    }
+
+    /// <summary>
+    /// <c>GET /ops/logs?correlationId=X|orderId=X|traceId=X</c>: the aggregated log lines that match every given
+    /// filter (at least one), oldest first, paged like every list (<c>limit</c>, <c>Link: rel="next"</c>).
+    /// </summary>
+    private static IResult Logs(HttpRequest request, LogStore logs)
+    {
+        string? One(string name) => request.Query.TryGetValue(name, out var values) ? values.ToString() : null;
+        var query = new LogQuery(One("correlationId"), One("orderId"), One("traceId")?.ToLowerInvariant());
+        var errors = new Dictionary<string, string[]>();
+        if (query is { CorrelationId: null, OrderId: null, TraceId: null })
+        {
+            errors["correlationId"] = ["Give correlationId, orderId or traceId."];
+        }
+
+        foreach (var (name, value) in new[] { ("correlationId", query.CorrelationId), ("orderId", query.OrderId) })
+        {
+            if (value is not null && (value.Length is 0 or > 128))
+            {
+                errors[name] = [$"{name} is 1 to 128 characters."];
+            }
+        }
+
+        if (query.TraceId is not null && (!TraceId().IsMatch(query.TraceId) || query.TraceId == new string('0', 32)))
+        {
+            errors["traceId"] = ["A W3C trace id is 32 hex characters, not all zero."];
+        }
+
+        var after = 0L;
+        if (!Paging.TryRead(request, out var page, out var pageProblem))
+        {
+            var problem = (ProblemDetails)((ObjectResult)pageProblem!).Value!;
+            foreach (var (key, value) in (problem as ValidationProblemDetails)?.Errors ?? new Dictionary<string, string[]>())
+            {
+                errors[key] = value;
+            }
+        }
+        else if (page.After is not null && (!long.TryParse(page.After, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out after) || after < 0))
+        {
+            errors[Paging.CursorParameter] = ["cursor is not one this list handed out: follow the Link header's URL."];
+        }
+
+        if (errors.Count > 0)
+        {
+            return Results.ValidationProblem(errors);
+        }
+
+        var (items, next) = logs.Query(query, after, page.Limit);
+        if (next is { } position)
+        {
+            var link = QueryString.Create(request.Query
+                .Where(q => q.Key != Paging.CursorParameter)
+                .SelectMany(q => q.Value.Select(v => new KeyValuePair<string, string?>(q.Key, v)))
+                .Append(new(Paging.CursorParameter, Paging.EncodeCursor(position.ToString(System.Globalization.CultureInfo.InvariantCulture)))));
+            request.HttpContext.Response.Headers.Link = $"<{request.PathBase}{request.Path}{link}>; rel=\"next\"";
+        }
+
+        return Results.Json(items, JsonBody.Options);
     }
 
     /// <summary>

@@ -74,10 +74,12 @@ public static class FunctionAppHost
         }
 
         var app = builder.Build();
-        app.Use((context, next) =>
+        var correlation = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(CorrelationScope));
+        app.Use(async (context, next) =>
         {
             Tracing.MarkService(definition.Name);
-            return next(context);
+            using var scope = CorrelationScope.Begin(correlation, context.Request); // as CorrelationScopeMiddleware does in Azure
+            await next(context);
         });
         app.Use(ProblemOnUnhandledException);
         app.Use((context, next) => ApplyFault(faults, definition.Name, context, next));

@@ -42,6 +42,7 @@ public static class ApplicationInsightsTelemetry
         where TBuilder : IHostApplicationBuilder, IFunctionsWorkerApplicationBuilder
     {
         ((IHostApplicationBuilder)builder).Services.AddApplicationInsights(builder.Configuration, app, platform: otel => otel.UseFunctionsWorkerDefaults());
+        builder.UseMiddleware<CorrelationScopeMiddleware>(); // every HTTP invocation's log lines carry its correlation id
         return builder;
     }
 

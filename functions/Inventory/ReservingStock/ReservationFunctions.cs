@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
@@ -12,7 +13,7 @@ public sealed record ReserveRequest(string? OrderId, List<OrderLine?>? Items);
 public sealed record ReservationResponse(string OrderId, string Status);
 
 /// <summary>Saga participant endpoints: called by the order saga with its service identity and scope <c>inventory.reserve</c> (or an admin).</summary>
-public sealed class ReservationFunctions(ReserveStockHandler reserve, ReleaseStockHandler release, CommitStockHandler commit, TokenValidator auth)
+public sealed class ReservationFunctions(ReserveStockHandler reserve, ReleaseStockHandler release, CommitStockHandler commit, TokenValidator auth, ILogger<ReservationFunctions> logger)
 {
     [Function("ReserveStock")]
     public async Task<IActionResult> Reserve(
@@ -29,7 +30,9 @@ public sealed class ReservationFunctions(ReserveStockHandler reserve, ReleaseSto
             return Problems.Validation("items", ReserveStock.Rule);
         }
 
-        return await reserve.HandleAsync(command) switch
+        var reserved = await reserve.HandleAsync(command);
+        logger.LogInformation("Stock for order {OrderId} ({Lines} lines): {Status}", command.OrderId, command.Lines.Count, reserved);
+        return reserved switch
         {
             ReservationStatus.Refused => Problems.Conflict("Out of stock", $"Not enough stock for order {command.OrderId}.", ProblemTypes.OutOfStock),
             ReservationStatus.Released => Problems.Conflict("Already released", $"Order {command.OrderId} was released.", ProblemTypes.AlreadyCompensated),
@@ -48,6 +51,7 @@ public sealed class ReservationFunctions(ReserveStockHandler reserve, ReleaseSto
         }
 
         var status = await release.HandleAsync(orderId);
+        logger.LogInformation("Stock of order {OrderId} released: {Status}", orderId, status);
         return new OkObjectResult(new ReservationResponse(orderId, status.ToString()));
     }
 
@@ -63,7 +67,9 @@ public sealed class ReservationFunctions(ReserveStockHandler reserve, ReleaseSto
 
         // Released or refused: a business "no" the saga compensates. No reservation, or one still being made,
         // is a saga bug: a plain 409 that the saga fails at once instead of retrying.
-        return await commit.HandleAsync(orderId) switch
+        var committed = await commit.HandleAsync(orderId);
+        logger.LogInformation("Stock of order {OrderId} committed: {Status}", orderId, committed?.ToString() ?? "none");
+        return committed switch
         {
             ReservationStatus.Committed => new OkObjectResult(new ReservationResponse(orderId, nameof(ReservationStatus.Committed))),
             ReservationStatus.Released => Problems.Conflict("Already released", $"Order {orderId}'s reservation was released; nothing is left to commit.", ProblemTypes.AlreadyCompensated),

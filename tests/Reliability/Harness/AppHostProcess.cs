@@ -42,6 +42,9 @@ public sealed class AppHostProcess : IAsyncDisposable
         : "C2y6yDjf5/R+ob0N8A7Cgv30VRDJIWEHLM+4QDU5DE2nQ9nDuVTqobD4b8mGGyPMbIZnqyMsEcaGQy67XIw/Jw==";
     public string LogFile => Path.Combine(DataDirectory, "apphost.log");
 
+    /// <summary>The log store's file: every component's structured lines, one JSON object per line (what <c>GET /ops/logs</c> serves).</summary>
+    public string AggregatedLogFile => Path.Combine(DataDirectory, "logs", "shop.jsonl");
+
     /// <summary>The local config store: the watched settings file <c>PUT /ops/config/{key}</c> writes.</summary>
     public string SettingsFile => Path.Combine(DataDirectory, "config", "settings.Development.json");
 

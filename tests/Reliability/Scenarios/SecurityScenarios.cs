@@ -28,7 +28,6 @@ public static class SecurityScenarios
     public const int FuzzCount = 1_000;
 
     /// <summary>Azurite's well-known development account key (the AppHost's connection string holds it).</summary>
-    private const string AzuriteKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
 
     /// <summary>Every error body a security row has seen in this process: the secrets row scans them.</summary>
     private static readonly ConcurrentQueue<string> ErrorBodies = new();
@@ -665,61 +664,15 @@ public static class SecurityScenarios
         await Collect(await SendAsync(system, HttpMethod.Put, "ops/config/" + Uri.EscapeDataString("Bad Key!"), tokens[2], JsonContent.Create(new { value = "x" })));
         await Collect(await SendAsync(system, HttpMethod.Get, "api/orders?limit=1&access_token=" + fresh, null));
 
-        var secrets = await SecretsOfAsync(system, tokens);
+        var secrets = await Secrets.OfAsync(system.Host, tokens);
         var texts = bodies.Select((b, i) => ($"error body #{i + 1}", b)).Concat(ErrorBodies.Select((b, i) => ($"earlier error body #{i + 1}", b))).ToList();
         // Let the log catch up with the last requests, then read all of it.
         await Task.Delay(1_500);
-        texts.Add(("the AppHost log", await ReadSharedAsync(system.Host.LogFile)));
+        texts.Add(("the AppHost log", await Secrets.ReadSharedAsync(system.Host.LogFile)));
+        texts.Add(("the aggregated log", await Secrets.ReadSharedAsync(system.Host.AggregatedLogFile)));
         var found = (from t in texts from s in secrets where t.Item2.Contains(s.Value, StringComparison.Ordinal) select $"{s.Name} in {t.Item1}").Distinct().ToList();
         Assert.True(found.Count == 0, "secrets leaked: " + string.Join("; ", found.Take(10)));
-        return $"{secrets.Count} secrets (tokens and their signatures, passwords, client secrets, hashes, Azurite and Cosmos keys, the signing key) absent from {texts.Count - 1} error bodies and the AppHost log ({new FileInfo(system.Host.LogFile).Length / 1024} KiB)";
-    }
-
-    private static async Task<List<(string Name, string Value)>> SecretsOfAsync(RunningSystem system, IEnumerable<string> tokens)
-    {
-        var secrets = new List<(string Name, string Value)>();
-        foreach (var token in tokens)
-        {
-            var sub = new JsonWebToken(token).Subject;
-            secrets.Add(($"{sub}'s access token", token));
-            secrets.Add(($"{sub}'s token signature", token.Split('.')[2]));
-        }
-
-        secrets.AddRange(new[] { "alice", "bob", "admin" }.Select(u => ($"{u}'s password", u + "-password")));
-        using var settings = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(AppHostProcess.RepoRoot(), "functions", "AppHost", "appsettings.json")));
-        var root = settings.RootElement;
-        foreach (var client in root.GetProperty("LocalHost").GetProperty("ClientSecrets").EnumerateObject())
-        {
-            secrets.Add(($"client secret of {client.Name}", client.Value.GetString()!));
-        }
-
-        foreach (var user in root.GetProperty("Identity").GetProperty("Users").EnumerateObject())
-        {
-            secrets.Add(($"PasswordHash of {user.Name}", user.Value.GetProperty("PasswordHash").GetString()!));
-        }
-
-        foreach (var client in root.GetProperty("Identity").GetProperty("Clients").EnumerateObject())
-        {
-            secrets.Add(($"SecretHash of {client.Name}", client.Value.GetProperty("SecretHash").GetString()!));
-        }
-
-        secrets.Add(("the Azurite account key", AzuriteKey));
-        secrets.Add(("the Cosmos key", system.Host.CosmosKey));
-        var pem = Directory.EnumerateFiles(system.Host.DataDirectory, "signing-key.pem", SearchOption.AllDirectories).FirstOrDefault();
-        if (pem is not null)
-        {
-            var lines = (await File.ReadAllLinesAsync(pem)).Where(l => !l.StartsWith("-----", StringComparison.Ordinal)).ToList();
-            secrets.Add(("the signing key", lines[lines.Count / 2]));
-        }
-
-        return secrets.Where(s => s.Value.Length >= 8).ToList();
-    }
-
-    private static async Task<string> ReadSharedAsync(string path)
-    {
-        await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-        using var reader = new StreamReader(stream);
-        return await reader.ReadToEndAsync();
+        return $"{secrets.Count} secrets (tokens and their signatures, passwords, client secrets, hashes, Azurite and Cosmos keys, the signing key) absent from {texts.Count - 2} error bodies, the aggregated log and the AppHost log ({new FileInfo(system.Host.LogFile).Length / 1024} KiB)";
     }
 
     // ---------------------------------------------------------------- fuzz
