@@ -59,7 +59,6 @@ class ShopOps extends HTMLElement {
     this.built = true;
     this.innerHTML = `
       <style>${STYLE}</style>
-      <p class="sr-only" aria-live="polite" data-role="announce"></p>
       <div class="ops-grid">
         <section aria-labelledby="ops-services-h" data-part="services">
           <h2 id="ops-services-h">Services</h2>
@@ -71,7 +70,7 @@ class ShopOps extends HTMLElement {
         </section>
         <section aria-labelledby="ops-sagas-h" data-part="sagas">
           <h2 id="ops-sagas-h">Sagas</h2>
-          <dl class="figures" data-role="sagas" aria-live="polite"></dl>
+          <dl class="figures" data-role="sagas"></dl>
           <h3 class="small">Throughput: sagas confirmed per 2 s</h3>
           <svg class="chart" data-role="throughput" viewBox="0 0 ${HISTORY - 1} 100" preserveAspectRatio="none" role="img" aria-label="No samples yet"></svg>
         </section>
