@@ -20,6 +20,7 @@ public static class InventoryModule
             .AddAggregateStore<Reservation>(configuration, "inventory", "reservations");
         services.AddSingleton<PutItemHandler>()
             .AddSingleton<GetItemHandler>()
+            .AddSingleton<ListItemsHandler>()
             .AddSingleton<ReserveStockHandler>()
             .AddSingleton<ReleaseStockHandler>()
             .AddSingleton<CommitStockHandler>();

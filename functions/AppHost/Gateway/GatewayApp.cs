@@ -60,11 +60,20 @@ public static partial class GatewayApp
         ("/api/notifications", "notifications"),
         ("/bff/web", "web-bff"),
         ("/bff/mobile", "mobile-bff"),
+        // The web UI: each service serves its own fragment; the web BFF the shell (at "/", see BackendOf).
+        ("/web/inventory", "inventory"),
+        ("/web/payments", "payments"),
+        ("/web/orders", "orders"),
+        ("/web/order-history", "order-history"),
+        ("/web/notifications", "notifications"),
+        ("/web/web-bff", "web-bff"),
     ];
 
-    /// <summary>The service that serves <paramref name="path"/>, or null when the gateway serves it itself.</summary>
-    public static string? BackendOf(string path) =>
-        Backends.FirstOrDefault(b => new PathString(path).StartsWithSegments(b.Prefix)).Service;
+    /// <summary>The service that serves <paramref name="path"/>, or null when the gateway serves it itself.
+    /// The shell's page is "/" exactly: no prefix, so it swallows nothing else (nor the 404 fallback).</summary>
+    public static string? BackendOf(string path) => path == "/"
+        ? "web-bff"
+        : Backends.FirstOrDefault(b => new PathString(path).StartsWithSegments(b.Prefix)).Service;
 
     /// <summary>The document's operations that the gateway forwards, one proxy route per path, to the services that run here.</summary>
     public static IReadOnlyList<RouteConfig> ProxyRoutes(ApiDocument api, IReadOnlyCollection<string> services) =>
@@ -152,7 +161,8 @@ public static partial class GatewayApp
         app.MapScalarApiReference(ApiDocument.DocsPath, docs => docs.WithTitle("Serverless shop API").WithOpenApiRoutePattern(ApiDocument.Path));
         LocalOperations.Map(MapOperations(app, services), faults, settingsFile);
         app.MapReverseProxy(proxy => proxy.Use(ForwardingProblems));
-        app.MapFallback(context => WriteProblem(context, StatusCodes.Status404NotFound, "Not found", $"No route for {context.Request.Path}."));
+        // "{*path}", not the default "{*path:nonfile}": a path that looks like a file (/x.js) gets the problem too.
+        app.MapFallback("{*path}", context => WriteProblem(context, StatusCodes.Status404NotFound, "Not found", $"No route for {context.Request.Path}."));
         return app;
     }
 

@@ -37,6 +37,12 @@ public interface IAggregateStore<T>
     /// <see cref="DocumentTooLargeException"/> when the state and events are too large to store; either way nothing changes.
     /// </summary>
     Task<long> SaveAsync(Loaded<T> loaded, T state, IReadOnlyList<IntegrationEvent> events, string? operationId = null, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// The latest state of at most <paramref name="limit"/> aggregates, in ordinal id order, with ids strictly
+    /// after <paramref name="afterId"/> (null: from the first): keyset paging for small catalogues such as stock.
+    /// </summary>
+    Task<IReadOnlyList<Loaded<T>>> ListAsync(string? afterId, int limit, CancellationToken cancellationToken = default);
 }
 
 /// <summary>Someone else saved the aggregate first: load it again and decide again.</summary>

@@ -14,8 +14,27 @@ public sealed record ItemResponse(string Sku, int Available, int Reserved, decim
     public static ItemResponse From(StockItem item) => new(item.Sku, item.Available, item.Reserved, Money.FromCents(item.PriceCents));
 }
 
-public sealed class ItemFunctions(PutItemHandler put, GetItemHandler get, TokenValidator auth)
+public sealed class ItemFunctions(PutItemHandler put, GetItemHandler get, ListItemsHandler list, TokenValidator auth)
 {
+    [Function("ListItems")]
+    public async Task<IActionResult> ListItems(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/inventory")] HttpRequest request)
+    {
+        var (_, denied) = await auth.AuthorizeAsync(request);
+        if (denied is not null)
+        {
+            return denied;
+        }
+
+        if (!Paging.TryRead(request, out var asked, out var invalid))
+        {
+            return invalid!;
+        }
+
+        var page = await list.HandleAsync(asked, request.HttpContext.RequestAborted);
+        return Paging.Ok(request, asked, new Page<ItemResponse>([.. page.Items.Select(ItemResponse.From)], page.Next));
+    }
+
     [Function("PutItem")]
     public async Task<IActionResult> PutItem(
         [HttpTrigger(AuthorizationLevel.Anonymous, "put", Route = "api/inventory/{sku}")] HttpRequest request, string sku)

@@ -177,6 +177,29 @@ public abstract class AggregateStoreContract
         Assert.Contains("c-1", error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task List_PagesTheLatestStates_InIdOrder_AfterTheGivenId()
+    {
+        // Given three counters, one of them changed twice
+        var store = await CreateStoreAsync();
+        foreach (var id in new[] { "c-b", "c-a", "c-c" })
+        {
+            await store.SaveAsync(await store.LoadAsync(id), new Counter(id, 1), []);
+        }
+
+        var b = await store.LoadAsync("c-b");
+        await store.SaveAsync(b, b.State!.Increment(), []);
+
+        // When listed two at a time
+        var first = await store.ListAsync(null, 2);
+        var second = await store.ListAsync(first[^1].Id, 2);
+
+        // Then each appears once, in id order, at its latest version
+        Assert.Equal(["c-a", "c-b"], first.Select(l => l.Id));
+        Assert.Equal((2L, 2), (first[1].Version, first[1].State!.Value));
+        Assert.Equal(["c-c"], second.Select(l => l.Id));
+    }
+
     private static IntegrationEvent Event(string subject, string type) =>
         IntegrationEvent.Create("counters", type, subject, new { subject, type }, DateTimeOffset.UtcNow);
 }

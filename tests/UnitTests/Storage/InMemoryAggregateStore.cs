@@ -35,6 +35,18 @@ public sealed class InMemoryAggregateStore<T> : IAggregateStore<T>
         }
     }
 
+    public Task<IReadOnlyList<Loaded<T>>> ListAsync(string? afterId, int limit, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            return Task.FromResult<IReadOnlyList<Loaded<T>>>([.. _items
+                .Where(i => afterId is null || string.CompareOrdinal(i.Key, afterId) > 0)
+                .OrderBy(i => i.Key, StringComparer.Ordinal)
+                .Take(limit)
+                .Select(i => new Loaded<T>(i.Key, JsonSerializer.Deserialize<T>(i.Value.Json, StoredJson.Options), i.Value.Version))]);
+        }
+    }
+
     public async Task<long> SaveAsync(Loaded<T> loaded, T state, IReadOnlyList<IntegrationEvent> events, string? operationId = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(loaded);

@@ -98,6 +98,40 @@ public sealed class CosmosAggregateStore<T>(Container container, string partitio
             _ => throw new CosmosStorageException(kind, loaded.Id, response.StatusCode, response.ErrorMessage),
         };
     }
+
+    /// <summary>
+    /// A cross-partition read of every version of this kind, reduced to the latest per id in memory: fine for
+    /// a catalogue of some thousand items; a bigger list wants a read model (as order history has) instead.
+    /// </summary>
+    public async Task<IReadOnlyList<Loaded<T>>> ListAsync(string? afterId, int limit, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+        var latest = new Dictionary<string, (long Version, JsonElement State)>(StringComparer.Ordinal);
+        var query = new QueryDefinition($"SELECT c.{partitionKeyName} AS id, c.version, c.state FROM c WHERE c.kind = @kind").WithParameter("@kind", kind);
+        await foreach (var doc in CosmosQueries.QueryAsync(container, query, partitionKey: null, cancellationToken))
+        {
+            var id = doc.GetProperty("id").GetString()!;
+            var version = doc.GetProperty("version").GetInt64();
+            if ((afterId is null || string.CompareOrdinal(id, afterId) > 0) && (!latest.TryGetValue(id, out var seen) || seen.Version < version))
+            {
+                latest[id] = (version, doc.GetProperty("state"));
+            }
+        }
+
+        return [.. latest.OrderBy(l => l.Key, StringComparer.Ordinal).Take(limit).Select(l => new Loaded<T>(l.Key, Read(l.Key, l.Value.State), l.Value.Version))];
+    }
+
+    private T Read(string id, JsonElement state)
+    {
+        try
+        {
+            return state.Deserialize<T>(StoredJson.Options) ?? throw new JsonException("null state");
+        }
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException or NotSupportedException)
+        {
+            throw new CorruptDocumentException(kind, id, ex);
+        }
+    }
 }
 
 /// <summary>A Cosmos answer the store has no meaning for (after the SDK's own retries, e.g. for 429).</summary>

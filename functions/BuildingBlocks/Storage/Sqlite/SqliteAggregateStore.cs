@@ -96,6 +96,17 @@ public sealed class SqliteAggregateStore<T>(SqliteDatabase db, TimeProvider cloc
         });
     }
 
+    public async Task<IReadOnlyList<Loaded<T>>> ListAsync(string? afterId, int limit, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+        await using var c = db.Open();
+        // TEXT compares with BINARY collation: ordinal, as the cursor expects.
+        var rows = await c.QueryAsync<(string Id, long Version, string State)>(
+            "SELECT id, version, state FROM aggregates WHERE kind = @kind AND (@afterId IS NULL OR id > @afterId) ORDER BY id LIMIT @limit",
+            new { kind, afterId, limit });
+        return [.. rows.Select(r => new Loaded<T>(r.Id, Deserialize(r.Id, r.State), r.Version))];
+    }
+
     private T Deserialize(string id, string json)
     {
         try

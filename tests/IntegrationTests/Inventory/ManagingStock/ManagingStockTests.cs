@@ -56,6 +56,63 @@ public sealed class ManagingStockTests(ServicesFixture services)
     }
 
     [Fact]
+    public async Task ListItems_PagesTheCatalogue_InSkuOrder_FollowingTheLinkHeader_WithoutRepeatsOrGaps()
+    {
+        // Given three stocked SKUs (among whatever other tests stocked)
+        var prefix = ServicesFixture.NewId("list");
+        foreach (var (suffix, price) in new[] { ("b", 2.00m), ("a", 1.00m), ("c", 3.00m) })
+        {
+            await services.PutStockAsync($"{prefix}-{suffix}", 5, price);
+        }
+
+        using var alice = services.ClientFor(ServicesFixture.Inventory, await services.TokenAsync("alice"));
+
+        // When a customer reads the whole list two at a time, following each Link rel="next"
+        var all = new List<ItemView>();
+        var pages = 0;
+        for (var next = "api/inventory?limit=2"; next is not null; pages++)
+        {
+            using var response = await alice.GetAsync(new Uri(alice.BaseAddress!, next));
+            var page = await response.ReadOkAsync<List<ItemView>>();
+            Assert.InRange(page.Count, 1, 2);
+            all.AddRange(page);
+            next = response.Headers.TryGetValues("Link", out var links)
+                ? System.Text.RegularExpressions.Regex.Match(string.Join(",", links), "<([^>]+)>; rel=\"next\"").Groups[1].Value
+                : null;
+        }
+
+        // Then every SKU comes once, in ordinal order, ours with their stock and price
+        Assert.True(pages >= 2);
+        Assert.Equal(all.Select(i => i.Sku).Order(StringComparer.Ordinal).Distinct(), all.Select(i => i.Sku));
+        Assert.Equal(
+            [new ItemView($"{prefix}-a", 5, 0, 1.00m), new ItemView($"{prefix}-b", 5, 0, 2.00m), new ItemView($"{prefix}-c", 5, 0, 3.00m)],
+            all.Where(i => i.Sku.StartsWith(prefix, StringComparison.Ordinal)));
+    }
+
+    [Theory]
+    [InlineData("api/inventory?limit=0")]
+    [InlineData("api/inventory?limit=501")]
+    [InlineData("api/inventory?cursor=%25%25")]
+    public async Task ListItems_WithABadLimitOrCursor_Is400(string path)
+    {
+        using var alice = services.ClientFor(ServicesFixture.Inventory, await services.TokenAsync("alice"));
+
+        using var response = await alice.GetAsync(new Uri(alice.BaseAddress!, path));
+
+        await response.ReadProblemAsync(HttpStatusCode.BadRequest);
+    }
+
+    [Fact]
+    public async Task ListItems_WithoutAToken_Is401()
+    {
+        using var anonymous = services.ClientFor(ServicesFixture.Inventory, token: null);
+
+        using var response = await anonymous.GetAsync(new Uri(anonymous.BaseAddress!, "api/inventory"));
+
+        await response.ReadProblemAsync(HttpStatusCode.Unauthorized);
+    }
+
+    [Fact]
     public async Task GetItem_UnknownSku_Is404Problem()
     {
         // Given a SKU nobody stocked
