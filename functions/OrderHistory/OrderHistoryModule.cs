@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Serverless.BuildingBlocks.Hosting;
 using Serverless.BuildingBlocks.Messaging;
 using Serverless.BuildingBlocks.Storage;
+using Serverless.BuildingBlocks.Telemetry;
 using Serverless.OrderHistory.Projecting;
 using Serverless.OrderHistory.Rebuilding;
 using Serverless.OrderHistory.Storage.Cosmos;
@@ -25,6 +26,12 @@ public static class OrderHistoryModule
         services.AddMessaging(configuration);
         services.AddServiceStorage(configuration, Name, SqliteOrderHistoryStore.Schema);
         services.AddSingleton<ProjectionLag>();
+        services.AddGauge("order_history.projection.lag", "ms", "How far the order history is behind its sources (age of the oldest unapplied change)",
+            sp =>
+            {
+                var lag = sp.GetRequiredService<ProjectionLag>();
+                return () => [new(lag.Milliseconds())];
+            });
         services.AddSingleton<HistoryRebuilder>();
         return StorageOptions.UsesCosmos(configuration) ? services.AddCosmosHistory() : services.AddSqliteHistory();
     }

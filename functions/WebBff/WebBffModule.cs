@@ -1,9 +1,11 @@
+using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Http.Resilience;
 using Polly.CircuitBreaker;
 using Serverless.BuildingBlocks.Auth;
 using Serverless.BuildingBlocks.Hosting;
+using Serverless.BuildingBlocks.Telemetry;
 using Serverless.WebBff.ComposingOrders;
 
 namespace Serverless.WebBff;
@@ -24,6 +26,8 @@ public static class WebBffModule
         services.AddServiceDefaults(configuration);
         var circuits = new Circuits();
         services.AddSingleton(circuits);
+        services.AddGauge("web_bff.circuit.state", unit: null, "The web BFF's circuit breaker per downstream (tag service): 0 closed, 1 half-open, 2 open",
+            _ => circuits.Levels);
         foreach (var name in Downstreams)
         {
             var client = services.AddHttpClient(name, c => c.BaseAddress = ServiceDefaults.ServiceAddress(name));
@@ -67,6 +71,17 @@ public sealed class Circuits
 
         return provider;
     }
+
+    /// <summary>The gauge's reading per downstream (tag <c>service</c>): 0 closed, 1 half-open, 2 open (isolated by hand counts as open).</summary>
+    public IEnumerable<Measurement<double>> Levels() =>
+        _providers.Select(p => new Measurement<double>(Level(p.Value.CircuitState), new KeyValuePair<string, object?>("service", p.Key))).ToList();
+
+    public static int Level(CircuitState state) => state switch
+    {
+        CircuitState.Closed => 0,
+        CircuitState.HalfOpen => 1,
+        _ => 2,
+    };
 
     /// <summary>closed, open, half-open or isolated, per downstream.</summary>
     public IReadOnlyDictionary<string, string> States() =>

@@ -111,7 +111,9 @@ public static partial class GatewayApp
         builder.Services.AddSingleton(spans ?? new SpanStore());
         builder.Services.AddSingleton(logs ?? new LogStore());
         builder.Services.AddSingleton<GatewayMetrics>();
-        builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(GatewayMetrics.MeterName)
+        // Ours too: every app runs in this process, so the business metrics they record (and their gauges) show on /ops/metrics.
+        builder.Services.AddDeadLetterGauge();
+        builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(GatewayMetrics.MeterName, Tracing.Source.Name)
             .AddPrometheusExporter(prometheus => prometheus.ScrapeResponseCacheDurationMilliseconds = 0));
         // Stands in for API Management, whose requests Application Insights shows in Azure: opt-in here, like the apps.
         builder.Services.AddApplicationInsights(configuration, "gateway", owns: span => SpanOwners.AppOf(span) == "gateway");
@@ -174,6 +176,7 @@ public static partial class GatewayApp
         Tracing.MarkService("gateway");
         if (Activity.Current is { } span)
         {
+            span.DisplayName = $"{context.Request.Method} {context.Request.Path}"; // what /ops/traces lists the trace as
             context.Response.Headers["traceparent"] = span.Id;
         }
 
@@ -262,6 +265,9 @@ public static partial class GatewayApp
             TraceId().IsMatch(traceId) && traceId != new string('0', 32)
                 ? Results.Ok(recorded.Trace(ActivityTraceId.CreateFromString(traceId.ToLowerInvariant())))
                 : Results.ValidationProblem(new Dictionary<string, string[]> { ["traceId"] = ["A W3C trace id is 32 hex characters, not all zero."] }));
+        ops.MapGet("/traces", (int? limit, SpanStore recorded) => limit is null or (>= 1 and <= 200)
+            ? Results.Ok(recorded.Recent(limit ?? 20))
+            : Results.ValidationProblem(new Dictionary<string, string[]> { ["limit"] = ["limit is 1 to 200."] }));
         ops.MapGet("/logs", (HttpRequest request, LogStore logs) => Logs(request, logs));
         ops.MapGet("/dead-letters", async ([FromServices] IDeadLetters deadLetters, CancellationToken ct) => Results.Ok(await deadLetters.ListAsync(ct)));
         ops.MapPost("/dead-letters/replay", async ([FromServices] IDeadLetters deadLetters, CancellationToken ct) => Results.Ok(new { replayed = await deadLetters.ReplayAsync(ct) }));

@@ -37,6 +37,19 @@ public static class LocalOperations
                 : Results.Problem(statusCode: 404, title: "Not found", detail: $"No service '{service}'. Services: {string.Join(", ", faults.Services)}.");
         });
 
+        ops.MapGet("/config", () =>
+        {
+            try
+            {
+                return Results.Ok(Read(settingsFile));
+            }
+            catch (JsonException ex)
+            {
+                return Results.Problem(statusCode: 409, title: "The config store cannot be read",
+                    detail: $"The settings file {Path.GetFileName(settingsFile)} is not valid JSON ({ex.Message}).");
+            }
+        });
+
         ops.MapPut("/config/{key}", async (string key, HttpRequest request) =>
         {
             var value = await ReadString(request, "value");
@@ -64,6 +77,59 @@ public static class LocalOperations
 
             return Results.NoContent();
         });
+    }
+
+    /// <summary>Words in a key that mark its value as a secret: such a value is never shown.</summary>
+    public static readonly string[] SecretWords = ["Secret", "Password", "Key", "ConnectionString", "Token"];
+
+    public const string Mask = "********";
+
+    /// <summary>Every value of the settings file, by its ':'-separated key, in key order; secrets masked (<see cref="Masked"/>).</summary>
+    public static IReadOnlyList<ConfigValue> Read(string settingsFile)
+    {
+        var values = new List<ConfigValue>();
+        void Walk(JsonNode? node, string key)
+        {
+            switch (node)
+            {
+                case JsonObject obj:
+                    foreach (var (name, child) in obj)
+                    {
+                        Walk(child, key.Length == 0 ? name : key + ":" + name);
+                    }
+
+                    break;
+                case JsonArray array:
+                    for (var i = 0; i < array.Count; i++)
+                    {
+                        Walk(array[i], key + ":" + i.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                    }
+
+                    break;
+                default:
+                    values.Add(Masked(key, node is JsonValue v && v.TryGetValue<string>(out var text) ? text : node?.ToJsonString()));
+                    break;
+            }
+        }
+
+        lock (SettingsLock)
+        {
+            if (File.Exists(settingsFile))
+            {
+                Walk(JsonNode.Parse(File.ReadAllText(settingsFile)), "");
+            }
+        }
+
+        return [.. values.OrderBy(v => v.Key, StringComparer.OrdinalIgnoreCase)];
+    }
+
+    /// <summary>The value as shown: masked when the key names a secret (case-insensitive, ignoring '_', '-' and '.': CONNECTION_STRING too), whatever the value.</summary>
+    public static ConfigValue Masked(string key, string? value)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        var words = key.Replace("_", "", StringComparison.Ordinal).Replace("-", "", StringComparison.Ordinal).Replace(".", "", StringComparison.Ordinal);
+        var secret = SecretWords.Any(word => words.Contains(word, StringComparison.OrdinalIgnoreCase));
+        return new ConfigValue(key, secret ? Mask : value, secret);
     }
 
     /// <summary>Sets one value in the settings file, replacing the file whole so a reader never sees half of it.</summary>
@@ -114,3 +180,6 @@ public static class LocalOperations
         return (null, Results.ValidationProblem(new Dictionary<string, string[]> { [field] = [$"A JSON body with a string \"{field}\" is required."] }));
     }
 }
+
+/// <summary>One value of the local config store, as <c>GET /ops/config</c> lists it.</summary>
+public sealed record ConfigValue(string Key, string? Value, bool Masked);

@@ -6,6 +6,9 @@ namespace Serverless.AppHost.Telemetry;
 /// <summary>One recorded span, as <c>GET /ops/traces/{traceId}</c> returns it.</summary>
 public sealed record SpanView(string Service, string Name, string SpanId, string? ParentSpanId, DateTimeOffset Start, double DurationMs);
 
+/// <summary>One recorded trace in short, as <c>GET /ops/traces</c> lists it: its root span's name, when it started, how long it took, who took part.</summary>
+public sealed record TraceSummary(string TraceId, string Name, DateTimeOffset Start, double DurationMs, IReadOnlyList<string> Services, int Spans);
+
 /// <summary>
 /// The local stand-in for Application Insights' transaction search: every span that ends in this
 /// process, kept per trace (at most <see cref="MaxSpansPerTrace"/> each) within an estimated
@@ -115,6 +118,52 @@ public sealed class SpanStore(Func<Activity, string?>? serviceOf = null, long ma
         }
 
         return [.. spans.OrderBy(s => s.Start).Select(s => new SpanView(ServiceOf(s), s.Name, s.SpanId, s.ParentSpanId, s.Start, Math.Round(s.DurationMs, 3)))];
+    }
+
+    /// <summary>
+    /// The <paramref name="limit"/> most recently started traces of calls through the gateway (rooted in a
+    /// <c>gateway</c> span: background polling of queues and feeds is left out), newest first, without the ones that
+    /// only watch the system (<see cref="Watches"/>: a dashboard polling every 2 s would fill the list).
+    /// </summary>
+    public IReadOnlyList<TraceSummary> Recent(int limit)
+    {
+        List<ActivityTraceId> ids;
+        lock (_gate)
+        {
+            ids = [.. _order];
+        }
+
+        var summaries = new List<TraceSummary>();
+        for (var i = ids.Count - 1; i >= 0 && summaries.Count < limit; i--)
+        {
+            if (Summarize(ids[i], Trace(ids[i])) is { RootService: "gateway" } trace && !Watches(trace.Summary.Name))
+            {
+                summaries.Add(trace.Summary);
+            }
+        }
+
+        return [.. summaries.OrderByDescending(s => s.Start)];
+    }
+
+    /// <summary>A gateway call of the system watching itself (its span is named "METHOD /path"): the operations API, health probes, the web UI's files.</summary>
+    public static bool Watches(string rootName) =>
+        WatchingPaths.Any(path => rootName.Contains(' ' + path, StringComparison.Ordinal)) || rootName.EndsWith(" /", StringComparison.Ordinal);
+
+    private static readonly string[] WatchingPaths = ["/ops", "/health", "/web/", "/openapi.json", "/docs"];
+
+    private static (TraceSummary Summary, string RootService)? Summarize(ActivityTraceId traceId, IReadOnlyList<SpanView> spans)
+    {
+        if (spans.Count == 0)
+        {
+            return null;
+        }
+
+        var ids = spans.Select(s => s.SpanId).ToHashSet(StringComparer.Ordinal);
+        var root = spans.FirstOrDefault(s => s.ParentSpanId is null || !ids.Contains(s.ParentSpanId)) ?? spans[0];
+        var start = spans.Min(s => s.Start);
+        var end = spans.Max(s => s.Start.AddMilliseconds(s.DurationMs));
+        return (new TraceSummary(traceId.ToHexString(), root.Name, start, Math.Round((end - start).TotalMilliseconds, 3),
+            [.. spans.Select(s => s.Service).Distinct(StringComparer.Ordinal)], spans.Count), root.Service);
     }
 
     private void Evict(ActivityTraceId traceId)

@@ -93,7 +93,14 @@ public static class OrderEventStoreExtensions
     /// Appends <paramref name="e"/> unless an event of its type is already in the stream, retrying on
     /// concurrency conflicts. <paramref name="skip"/> may refuse the append given the current state.
     /// </summary>
-    public static async Task<Order> AppendOnceAsync(this IOrderEventStore store, string orderId, IOrderEvent e, Func<Order, bool>? skip = null)
+    public static async Task<Order> AppendOnceAsync(this IOrderEventStore store, string orderId, IOrderEvent e, Func<Order, bool>? skip = null) =>
+        (await store.TryAppendOnceAsync(orderId, e, skip)).Order;
+
+    /// <summary>
+    /// <see cref="AppendOnceAsync"/>, telling whether this call appended the event (false: it was there
+    /// already, or <paramref name="skip"/> refused): what counts a business fact once however often a step reruns.
+    /// </summary>
+    public static async Task<(Order Order, bool Appended)> TryAppendOnceAsync(this IOrderEventStore store, string orderId, IOrderEvent e, Func<Order, bool>? skip = null)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(e);
@@ -102,13 +109,13 @@ public static class OrderEventStoreExtensions
             var order = await store.LoadOrderAsync(orderId) ?? throw new InvalidOperationException($"Order {orderId} does not exist.");
             if (order.Has(e.GetType().Name) || (skip?.Invoke(order) ?? false))
             {
-                return order;
+                return (order, false);
             }
 
             try
             {
                 await store.AppendAsync(orderId, order.Version, [e]);
-                return (await store.LoadOrderAsync(orderId))!;
+                return ((await store.LoadOrderAsync(orderId))!, true);
             }
             catch (ConcurrencyException) when (attempt < 20)
             {

@@ -46,9 +46,14 @@ public sealed class SagaActivities(
         }
 
         // Appended at the version just read: a cancellation appended meanwhile wins, and we see it.
-        var order = await store.AppendOnceAsync(input.OrderId, new OrderConfirmed(), skip: o => o.CancellationRequested);
+        var (order, appended) = await store.TryAppendOnceAsync(input.OrderId, new OrderConfirmed(), skip: o => o.CancellationRequested);
         if (order.Status == OrderStatus.Confirmed)
         {
+            if (appended)
+            {
+                SagaMetrics.Finished(order);
+            }
+
             logger.LogInformation("Order {OrderId} confirmed", input.OrderId);
             return StepOutcome.Done;
         }
@@ -75,7 +80,12 @@ public sealed class SagaActivities(
     [Function(nameof(CancelOrder))]
     public async Task CancelOrder([ActivityTrigger] CancelOrderInput input)
     {
-        await store.AppendOnceAsync(input.OrderId, new OrderCancelled(input.Reason));
+        var (order, appended) = await store.TryAppendOnceAsync(input.OrderId, new OrderCancelled(input.Reason));
+        if (appended)
+        {
+            SagaMetrics.Finished(order, wasConfirmed: order.Has(nameof(OrderConfirmed)));
+        }
+
         logger.LogInformation("Order {OrderId} cancelled: {Reason}", input.OrderId, input.Reason);
     }
 
@@ -123,7 +133,10 @@ public sealed class SagaActivities(
             throw new InvalidOperationException($"Order {orderId}: {step} answered {answer.Status} {answer.Problem}.");
         }
 
-        await store.AppendOnceAsync(orderId, recorded, skip: o => !o.Has(undoes));
+        if ((await store.TryAppendOnceAsync(orderId, recorded, skip: o => !o.Has(undoes))).Appended)
+        {
+            SagaMetrics.Compensations.Add(1, new KeyValuePair<string, object?>("step", step));
+        }
     }
 
     private void Alert(string step, string orderId, ParticipantAnswer answer)

@@ -40,8 +40,10 @@ public sealed class SagaStarter(IOrderEventStore store, IOptions<SagaOptions> op
         ArgumentNullException.ThrowIfNull(start);
         if (await client.GetInstanceAsync(start.InstanceId, cancellationToken) is null)
         {
-            await ScheduleAsync(client, start, cancellationToken);
-            logger.LogInformation("Saga {Orchestrator} started for order {OrderId}", start.Orchestrator, start.OrderId);
+            if (await ScheduleAsync(client, start, cancellationToken))
+            {
+                logger.LogInformation("Saga {Orchestrator} started for order {OrderId}", start.Orchestrator, start.OrderId);
+            }
         }
     }
 
@@ -111,13 +113,18 @@ public sealed class SagaStarter(IOrderEventStore store, IOptions<SagaOptions> op
         return action;
     }
 
-    /// <summary>Schedules the instance; one that already exists after all (started meanwhile) is fine.</summary>
-    private static async Task ScheduleAsync(DurableTaskClient client, SagaStart start, CancellationToken cancellationToken)
+    /// <summary>
+    /// Schedules the instance and counts the start; one that already exists after all (started meanwhile) is fine,
+    /// and not counted (false). A restart of an ended or lost instance counts again: <see cref="SagaMetrics.Started"/> is at least once.
+    /// </summary>
+    private static async Task<bool> ScheduleAsync(DurableTaskClient client, SagaStart start, CancellationToken cancellationToken)
     {
         var input = JsonSerializer.Deserialize<OrderSagaInput>(start.InputJson);
         try
         {
             await client.ScheduleNewOrchestrationInstanceAsync(start.Orchestrator, input, new StartOrchestrationOptions(start.InstanceId), cancellationToken);
+            SagaMetrics.Started.Add(1, new KeyValuePair<string, object?>("saga", start.Orchestrator));
+            return true;
         }
         catch (Exception) when (!cancellationToken.IsCancellationRequested)
         {
@@ -126,6 +133,8 @@ public sealed class SagaStarter(IOrderEventStore store, IOptions<SagaOptions> op
             {
                 throw;
             }
+
+            return false;
         }
     }
 }

@@ -205,6 +205,47 @@ public sealed class WebShellTests(SystemFixture system, Chromium chromium) : ICl
         await Expect(page.Locator("shop-ops tbody tr", new() { HasText = "orders" })).ToBeVisibleAsync();
     }
 
+    [Fact]
+    public async Task Admin_OpsDashboard_ShowsEveryPart_AtPhoneWidth_AndItsSwitchesAct()
+    {
+        // Given an admin on a phone-wide screen, and an order with its trace
+        await system.Shop.ConfirmedOrderAsync("alice", "dash");
+        await using var context = await chromium.Browser.NewContextAsync(new() { BaseURL = system.Host.Gateway.ToString(), ViewportSize = new() { Width = 375, Height = 800 } });
+        var page = await SignedInAsync(context, "admin", waitForOrders: false);
+        var ops = page.Locator("shop-ops");
+
+        // Then every part has read its endpoint
+        await Expect(ops.Locator("[data-role=sagas] dt", new() { HasText = "Confirmed" })).ToBeVisibleAsync();
+        await Expect(ops.Locator("[data-role=lag]")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex(@"^\d+ ms$"));
+        await Expect(ops.Locator("[data-role=dead-count]")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex(@"^\d+$"));
+        await Expect(ops.Locator("[data-role=stuck-note]")).ToContainTextAsync("pending longer than");
+        await Expect(ops.Locator("[data-role=traces] button").First).ToBeVisibleAsync();
+        Assert.True(await page.EvaluateAsync<bool>("document.documentElement.scrollWidth <= 375"), "nothing wider than the phone");
+
+        // When a trace is opened, Then its waterfall has a bar per span
+        await ops.Locator("[data-role=traces] button").First.ClickAsync();
+        await Expect(ops.Locator("[data-role=waterfall] .bar").First).ToBeVisibleAsync();
+
+        // When payments is switched down from the dashboard, Then its health shows it; and back
+        await ops.GetByLabel("payments", new() { Exact = true }).SelectOptionAsync("down");
+        await ops.GetByRole(AriaRole.Button, new() { Name = "Set the fault of payments" }).ClickAsync();
+        try
+        {
+            await Expect(ops.Locator("[data-role=fault-note]")).ToHaveTextAsync("payments is now down.");
+            await Expect(ops.Locator("tbody tr", new() { HasText = "payments" })).ToContainTextAsync("down");
+        }
+        finally
+        {
+            await system.Shop.SetFaultAsync("payments", "none");
+        }
+
+        // And the log search and the config answer
+        await ops.GetByLabel("Value", new() { Exact = true }).FillAsync("no-such-correlation-id");
+        await ops.GetByRole(AriaRole.Button, new() { Name = "Search" }).ClickAsync();
+        await Expect(ops.Locator("[data-role=log-note]")).ToHaveTextAsync("0 line(s).");
+        await page.ScreenshotAsync(new() { Path = Screenshot("ops-dashboard-375.png"), FullPage = true });
+    }
+
     private Task<IBrowserContext> NewContextAsync() =>
         chromium.Browser.NewContextAsync(new() { BaseURL = system.Host.Gateway.ToString(), ViewportSize = new() { Width = 1280, Height = 900 } });
 

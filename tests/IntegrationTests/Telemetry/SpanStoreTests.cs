@@ -86,6 +86,43 @@ public sealed class SpanStoreTests
         Assert.InRange(store.EstimatedBytes, 1, store.MaxBytes);
     }
 
+    [Fact]
+    public void Recent_ListsNewestTracesFirst_WithRootNameDurationAndServices_LeavingOutOperationsCalls()
+    {
+        // Given four traces: an order (a gateway root with an orders child), an ops poll, a queue poll, then a catalogue read
+        var store = new SpanStore();
+        var order = ActivityTraceId.CreateRandom();
+        var root = Timed(order, default, "POST /api/orders", "gateway", new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc), 100);
+        store.Add(Timed(order, root.SpanId, "POST api/orders", "orders", root.StartTimeUtc.AddMilliseconds(10), 150));
+        store.Add(root);
+        store.Add(Timed(ActivityTraceId.CreateRandom(), default, "GET /ops/status", "gateway", root.StartTimeUtc.AddSeconds(1), 5));
+        store.Add(Timed(ActivityTraceId.CreateRandom(), default, "QueueClient.ReceiveMessages", "notifications", root.StartTimeUtc.AddSeconds(1.5), 3));
+        var catalogue = ActivityTraceId.CreateRandom();
+        store.Add(Timed(catalogue, default, "GET /api/inventory", "gateway", root.StartTimeUtc.AddSeconds(2), 7));
+
+        // When the recent traces are listed
+        var recent = store.Recent(10);
+
+        // Then the catalogue read comes first, the polls are left out, and the order spans its child's end
+        Assert.Equal([catalogue.ToHexString(), order.ToHexString()], recent.Select(t => t.TraceId));
+        var placed = recent[1];
+        Assert.Equal(("POST /api/orders", 160d, 2), (placed.Name, placed.DurationMs, placed.Spans));
+        Assert.Equal(["gateway", "orders"], placed.Services.Order(StringComparer.Ordinal));
+        Assert.Single(store.Recent(1));
+    }
+
+    private static Activity Timed(ActivityTraceId trace, ActivitySpanId parent, string name, string service, DateTime start, double durationMs)
+    {
+        var activity = new Activity(name);
+        activity.SetParentId(trace, parent, ActivityTraceFlags.Recorded);
+        activity.SetStartTime(start);
+        activity.SetTag(Serverless.BuildingBlocks.Telemetry.Tracing.ServiceTag, service);
+        activity.Start();
+        activity.SetEndTime(start.AddMilliseconds(durationMs));
+        activity.Stop(); // keeps the end time set above
+        return activity;
+    }
+
     private static Activity Span(ActivityTraceId trace, string name)
     {
         var activity = new Activity(name);
