@@ -113,6 +113,11 @@ class ShopOps extends HTMLElement {
           <h2 id="ops-traces-h">Recent traces</h2>
           <div class="actions"><button type="button" class="secondary" data-action="reload-traces">Refresh</button></div>
           <ul class="traces" data-role="traces" aria-label="Recent traces, newest first"></ul>
+          <form class="row" data-role="trace-form">
+            <div><label for="ops-trace-id">Trace id (from a response's <code>traceparent</code>)</label>
+              <input id="ops-trace-id" name="traceId" required pattern="[0-9a-fA-F]{32}" autocomplete="off" spellcheck="false"></div>
+            <button type="submit">Show trace</button>
+          </form>
           <div class="waterfall" data-role="waterfall" aria-live="polite"></div>
         </section>
         <section aria-labelledby="ops-logs-h" data-part="logs" class="wide">
@@ -206,11 +211,15 @@ class ShopOps extends HTMLElement {
       if (action === 'reload-dead') this.loadDeadLetters().catch(() => {});
       if (action === 'reload-traces') this.loadTraces().catch(() => {});
       if (action === 'reload-config') this.loadConfig().catch(() => {});
-      if (action === 'trace') this.showTrace(button).catch(() => {});
+      if (action === 'trace') this.showTrace(button.dataset.traceId).catch(() => {});
       if (action === 'fault') this.setFault(button).catch(() => {});
     });
     this.$('stuck-form').addEventListener('submit', (event) => { event.preventDefault(); this.loadStuck().catch(() => {}); });
     this.$('log-form').addEventListener('submit', (event) => { event.preventDefault(); this.searchLogs().catch(() => {}); });
+    this.$('trace-form').addEventListener('submit', (event) => {
+      event.preventDefault();
+      this.showTrace(this.$('trace-form').elements.traceId.value.trim().toLowerCase()).catch(() => {});
+    });
   }
 
   // --- status: services, sagas, lag, dead-letter count, and the two charts -------------------------------------
@@ -301,10 +310,10 @@ class ShopOps extends HTMLElement {
     if (!traces.length) this.$('traces').replaceChildren(Object.assign(document.createElement('li'), { className: 'muted', textContent: 'No traces yet.' }));
   }
 
-  async showTrace(button) {
-    this.selectedTrace = button.dataset.traceId;
-    for (const b of this.$('traces').querySelectorAll('button')) b.setAttribute('aria-pressed', String(b === button));
-    const response = await this.call(`/ops/traces/${button.dataset.traceId}`);
+  async showTrace(traceId) {
+    this.selectedTrace = traceId;
+    for (const b of this.$('traces').querySelectorAll('button')) b.setAttribute('aria-pressed', String(b.dataset.traceId === traceId));
+    const response = await this.call(`/ops/traces/${encodeURIComponent(traceId)}`);
     const target = this.$('waterfall');
     if (!response.ok) { target.textContent = `Could not read the trace (${response.status}).`; return; }
     const spans = await response.json();
@@ -316,7 +325,7 @@ class ShopOps extends HTMLElement {
     const depth = (s) => { let d = 0; for (let p = byId.get(s.parentSpanId); p && d < 32; p = byId.get(p.parentSpanId)) d++; return d; };
     const heading = document.createElement('h3');
     heading.className = 'small';
-    heading.textContent = `Trace ${button.dataset.traceId}: ${spans.length} spans over ${Math.round(total)} ms`;
+    heading.textContent = `Trace ${traceId}: ${spans.length} spans over ${Math.round(total)} ms`;
     target.replaceChildren(heading, ...spans.map((s) => {
       const offset = Date.parse(s.start) - t0;
       const line = document.createElement('div');

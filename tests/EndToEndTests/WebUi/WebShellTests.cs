@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
 
@@ -244,6 +245,48 @@ public sealed class WebShellTests(SystemFixture system, Chromium chromium) : ICl
         await ops.GetByRole(AriaRole.Button, new() { Name = "Search" }).ClickAsync();
         await Expect(ops.Locator("[data-role=log-note]")).ToHaveTextAsync("0 line(s).");
         await page.ScreenshotAsync(new() { Path = Screenshot("ops-dashboard-375.png"), FullPage = true });
+    }
+
+    [Fact]
+    public async Task Admin_SeesAnOrdersTraceAsAWaterfall_AndItsLogLinesByCorrelationId()
+    {
+        // Given an order placed through the gateway with the client's own correlation id, confirmed
+        var sku = SystemFixture.NewSku("waterfall");
+        await _shop.PutStockAsync(sku, 5, 3m);
+        await _shop.SetBalanceAsync("alice", 100m);
+        var correlationId = "dash-" + Guid.NewGuid().ToString("N")[..12];
+        using var placed = await _shop.SendAsync(HttpMethod.Post, "api/orders", "alice", ShopClient.Order(sku, 1), r => r.Headers.Add("x-correlation-id", correlationId));
+        Assert.Equal(System.Net.HttpStatusCode.Accepted, placed.StatusCode);
+        var traceId = placed.Headers.GetValues("traceparent").Single().Split('-')[1];
+        var orderId = (await placed.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>()).GetProperty("orderId").GetString()!;
+        Assert.Equal("Confirmed", (await _shop.FinalAsync("alice", orderId)).Status);
+
+        // When an admin opens the dashboard and asks for that trace
+        await using var context = await NewContextAsync();
+        var page = await SignedInAsync(context, "admin", waitForOrders: false);
+        var ops = page.Locator("shop-ops");
+        await ops.GetByLabel("Trace id").FillAsync(traceId);
+        await ops.GetByRole(AriaRole.Button, new() { Name = "Show trace" }).ClickAsync();
+
+        // Then its waterfall has a bar per span, from the gateway through the saga to the participants and consumers
+        var waterfall = ops.Locator("[data-role=waterfall]");
+        await Expect(waterfall.Locator("h3")).ToContainTextAsync($"Trace {traceId}");
+        foreach (var component in new[] { "gateway", "orders", "orders-saga", "inventory", "payments", "shipping", "notifications" })
+        {
+            await Expect(waterfall.Locator(".label", new() { HasTextString = component + " \u00b7 " }).First).ToBeVisibleAsync();
+        }
+
+        Assert.Equal(await waterfall.Locator(".span").CountAsync(), await waterfall.Locator(".bar").CountAsync());
+
+        // And the log search by its correlation id shows the lines of the gateway, the saga and a participant
+        await ops.GetByLabel("Search by").SelectOptionAsync("correlationId");
+        await ops.GetByLabel("Value", new() { Exact = true }).FillAsync(correlationId);
+        await ops.GetByRole(AriaRole.Button, new() { Name = "Search" }).ClickAsync();
+        var logs = ops.Locator("[data-role=logs]");
+        await Expect(logs.Locator("tr", new() { HasTextString = $"Order {orderId} confirmed" })).ToContainTextAsync("orders-saga");
+        await Expect(logs.Locator("tr", new() { HasTextString = "POST /api/orders answered 202" })).ToContainTextAsync("gateway");
+        await Expect(logs.Locator("tr", new() { HasTextString = $"for order {orderId} charged" })).ToContainTextAsync("payments");
+        await ops.ScreenshotAsync(new() { Path = Screenshot("ops-dashboard.png") });
     }
 
     private Task<IBrowserContext> NewContextAsync() =>
