@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net;
+using System.Net.Http.Json;
 
 namespace Serverless.EndToEndTests;
 
@@ -22,6 +23,33 @@ public sealed class LocalOperationsTests(SystemFixture system)
         Assert.Equal(HttpStatusCode.BadRequest, badMode.StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
         Assert.Equal(100m, await SetAndReadBalance(100m)); // payments was never switched off
+    }
+
+    [Fact]
+    public async Task TheSwitchesAsTheyAreNow_AreReadable_ByAdminsOnly()
+    {
+        // Given shipping switched to slow
+        await _shop.SetFaultAsync("shipping", "slow");
+        try
+        {
+            // When an admin and a customer read the switches
+            using var admin = await _shop.SendAsync(HttpMethod.Get, "ops/faults", "admin");
+            using var customer = await _shop.SendAsync(HttpMethod.Get, "ops/faults", "alice");
+
+            // Then the admin sees every service and the bus with its mode, shipping slow; the customer gets 403
+            Assert.Equal((HttpStatusCode.OK, HttpStatusCode.Forbidden), (admin.StatusCode, customer.StatusCode));
+            var modes = await admin.Content.ReadFromJsonAsync<Dictionary<string, string>>();
+            Assert.Equal("slow", modes!["shipping"]);
+            Assert.Equal("none", modes["payments"]);
+            Assert.Superset(new HashSet<string> { "identity", "inventory", "payments", "shipping", "orders", "order-history", "notifications", "bus" }, modes.Keys.ToHashSet());
+        }
+        finally
+        {
+            await _shop.SetFaultAsync("shipping", "none");
+        }
+
+        using var after = await _shop.SendAsync(HttpMethod.Get, "ops/faults", "admin");
+        Assert.Equal("none", (await after.Content.ReadFromJsonAsync<Dictionary<string, string>>())!["shipping"]);
     }
 
     [Fact]

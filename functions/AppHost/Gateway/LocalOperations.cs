@@ -19,6 +19,10 @@ public static class LocalOperations
 
     public static void Map(RouteGroupBuilder ops, FaultSwitchboard faults, string settingsFile)
     {
+        // The switches as they are now, so an operator (and the dashboard) sees what is set, not what it last set.
+        ops.MapGet("/faults", () => Results.Ok(faults.Services.Order(StringComparer.Ordinal)
+            .ToDictionary(service => service, service => faults.ModeOf(service).ToString().ToLowerInvariant())));
+
         ops.MapPut("/faults/{service}", async (string service, HttpRequest request) =>
         {
             var value = await ReadString(request, "mode");

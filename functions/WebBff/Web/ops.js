@@ -1,7 +1,7 @@
 // The admin's ops dashboard, a micro-frontend fragment (contract: API.md "Web UI"): the shell imports this module,
 // sets el.api = { fetch(path, init) } and el.session = { username, role }, then inserts <shop-ops>.
 // Every part reads a real endpoint: /ops/status, /api/orders/stuck, /ops/dead-letters, /ops/traces, /ops/logs,
-// /ops/config, /ops/faults. No framework, no build step; the page's CSS variables and element styles apply (light DOM).
+// /ops/config, /ops/faults (GET and PUT). No framework, no build step; the page's CSS variables and element styles apply (light DOM).
 export const tag = 'shop-ops';
 
 const SAMPLE_MS = 2000;          // status (and the charts) every 2 s
@@ -154,6 +154,7 @@ class ShopOps extends HTMLElement {
         </section>
       </div>`;
     this.renderFaults();
+    this.loadFaults().catch(() => {});
     this.wire();
     this.every(SAMPLE_MS, () => this.loadStatus());
     this.every(SLOW_MS, () => Promise.all([this.loadStuck(), this.loadDeadLetters(), this.loadTraces()]));
@@ -394,6 +395,17 @@ class ShopOps extends HTMLElement {
       box.querySelector('button').setAttribute('aria-label', `Set the fault of ${service}`);
       return box;
     }));
+  }
+
+  /** Shows each switch as it is set now (GET /ops/faults), whoever set it. */
+  async loadFaults() {
+    const response = await this.call('/ops/faults');
+    if (!response.ok) return;
+    const modes = await response.json();
+    for (const service of FAULT_TARGETS) {
+      const select = this.querySelector(`#ops-fault-${service}`);
+      if (select && modes[service]) select.value = modes[service];
+    }
   }
 
   async setFault(button) {
