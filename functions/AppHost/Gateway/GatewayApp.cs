@@ -237,20 +237,41 @@ public static partial class GatewayApp
     private static async Task Identify(HttpContext context, RequestDelegate next)
     {
         var header = context.Request.Headers.Authorization.ToString();
-        if (RequiresToken(context.Request.Path) && header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
-            && await context.RequestServices.GetRequiredService<TokenValidator>().ValidateAsync(header["Bearer ".Length..].Trim(), context.RequestAborted) is { } caller)
+        if (RequiresToken(context.Request.Path) && header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
         {
-            context.Items[CallerItem] = caller;
+            var check = await context.RequestServices.GetRequiredService<TokenValidator>().CheckAsync(header["Bearer ".Length..].Trim(), context.RequestAborted);
+            if (check.Caller is { } caller)
+            {
+                context.Items[CallerItem] = caller;
+            }
+            else if (check.KeysUnavailable)
+            {
+                context.Items[KeysUnavailableItem] = true;
+            }
         }
 
         await next(context);
     }
 
     /// <summary>401 for a route that needs a token when the caller has none that is valid (after the rate limiter counted the call).</summary>
-    private static Task RequireCaller(HttpContext context, RequestDelegate next) =>
-        RequiresToken(context.Request.Path) && context.Items[CallerItem] is not Caller
-            ? WriteProblem(context, StatusCodes.Status401Unauthorized, "Unauthorized", "A valid bearer token is required.")
-            : next(context);
+    private static Task RequireCaller(HttpContext context, RequestDelegate next)
+    {
+        if (!RequiresToken(context.Request.Path) || context.Items[CallerItem] is Caller)
+        {
+            return next(context);
+        }
+
+        // A token that could not be checked (no signing keys: identity unreachable) is not the caller's fault: 503, retry.
+        if (context.Items.ContainsKey(KeysUnavailableItem))
+        {
+            context.Response.Headers.RetryAfter = "5";
+            return WriteProblem(context, StatusCodes.Status503ServiceUnavailable, "Service unavailable", "Tokens cannot be checked right now (the signing keys cannot be read); retry shortly.");
+        }
+
+        return WriteProblem(context, StatusCodes.Status401Unauthorized, "Unauthorized", "A valid bearer token is required.");
+    }
+
+    private const string KeysUnavailableItem = "gateway.keys-unavailable";
 
     /// <summary>Operations (admin only): the bus's dead letters, listed, replayed or purged.</summary>
     private static RouteGroupBuilder MapOperations(WebApplication app, IReadOnlyList<string> services)

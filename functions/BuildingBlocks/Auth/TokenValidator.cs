@@ -10,6 +10,12 @@ namespace Serverless.BuildingBlocks.Auth;
 
 public sealed record AuthResult(Caller? Caller, IActionResult? Denied);
 
+/// <summary>A token's check: the caller when valid; <see cref="KeysUnavailable"/> when it could not be checked (the signing keys cannot be read).</summary>
+public sealed record TokenCheck(Caller? Caller, bool KeysUnavailable);
+
+/// <summary>The signing keys could not be read (the identity service's JWKS unreachable, the key file missing): no token can be checked now.</summary>
+public sealed class SigningKeysUnavailableException(string message, Exception inner) : Exception(message, inner);
+
 /// <summary>
 /// Validates bearer tokens the same way in every service (defence in depth: the gateway validates too).
 /// Function classes call <see cref="AuthorizeAsync"/> first; both hosts run that same code.
@@ -18,7 +24,14 @@ public sealed class TokenValidator(ISigningKeySource keys, IOptions<AuthOptions>
 {
     private readonly JsonWebTokenHandler _handler = new();
 
-    public async Task<Caller?> ValidateAsync(string token, CancellationToken cancellationToken = default)
+    public async Task<Caller?> ValidateAsync(string token, CancellationToken cancellationToken = default) =>
+        (await CheckAsync(token, cancellationToken)).Caller;
+
+    /// <summary>
+    /// Validates as <see cref="ValidateAsync"/> does, and tells a token that is not valid from one that could not be
+    /// checked: without signing keys the answer is 503 (retry shortly), not 401 (a caller's fault that no retry fixes).
+    /// </summary>
+    public async Task<TokenCheck> CheckAsync(string token, CancellationToken cancellationToken = default)
     {
         var result = await ValidateWithKeysAsync(token, refresh: false, cancellationToken);
         if (result.Exception is SecurityTokenSignatureKeyNotFoundException)
@@ -30,13 +43,13 @@ public sealed class TokenValidator(ISigningKeySource keys, IOptions<AuthOptions>
         if (!result.IsValid)
         {
             logger.LogInformation("Token rejected: {Reason}", result.Exception?.GetType().Name);
-            return null;
+            return new TokenCheck(null, result.Exception is SigningKeysUnavailableException);
         }
 
         var subject = result.Claims.TryGetValue(JwtRegisteredClaimNames.Sub, out var sub) ? sub as string : null;
         var role = result.Claims.TryGetValue("role", out var r) ? r as string : null;
         var scopes = result.Claims.TryGetValue("scope", out var s) ? s as string : null;
-        return string.IsNullOrEmpty(subject) || string.IsNullOrEmpty(role) ? null : new Caller(subject, role) { Scopes = ServiceScope.Parse(scopes) };
+        return new TokenCheck(string.IsNullOrEmpty(subject) || string.IsNullOrEmpty(role) ? null : new Caller(subject, role) { Scopes = ServiceScope.Parse(scopes) }, false);
     }
 
     /// <summary>Authenticates the request and checks its role (no roles: anyone signed in); the answer is a caller or a 401/403 problem.</summary>
@@ -63,7 +76,12 @@ public sealed class TokenValidator(ISigningKeySource keys, IOptions<AuthOptions>
             return new AuthResult(null, Problems.Unauthorized());
         }
 
-        var caller = await ValidateAsync(header["Bearer ".Length..].Trim(), request.HttpContext.RequestAborted);
+        var (caller, keysUnavailable) = await CheckAsync(header["Bearer ".Length..].Trim(), request.HttpContext.RequestAborted);
+        if (keysUnavailable)
+        {
+            return new AuthResult(null, KeysUnavailable(request.HttpContext));
+        }
+
         if (caller is null)
         {
             return new AuthResult(null, Problems.Unauthorized("The bearer token is not valid."));
@@ -72,6 +90,14 @@ public sealed class TokenValidator(ISigningKeySource keys, IOptions<AuthOptions>
         return caller.IsAllowed(scope, allowedRoles)
             ? new AuthResult(caller, null)
             : new AuthResult(caller, Problems.Forbidden());
+    }
+
+    /// <summary>The 503 for a token that cannot be checked now, with <c>Retry-After</c>.</summary>
+    public static ObjectResult KeysUnavailable(HttpContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        context.Response.Headers.RetryAfter = "5";
+        return Problems.Create(StatusCodes.Status503ServiceUnavailable, "Service unavailable", "Tokens cannot be checked right now (the signing keys cannot be read); retry shortly.");
     }
 
     private async Task<(Caller? Caller, T? Body, IActionResult? Problem)> AuthorizeAndReadCoreAsync<T>(HttpRequest request, ServiceScope? scope, string[] allowedRoles)
@@ -97,7 +123,7 @@ public sealed class TokenValidator(ISigningKeySource keys, IOptions<AuthOptions>
         catch (Exception ex) when (ex is InvalidOperationException or IOException or HttpRequestException)
         {
             logger.LogWarning(ex, "Signing keys unavailable");
-            return new TokenValidationResult { IsValid = false, Exception = ex };
+            return new TokenValidationResult { IsValid = false, Exception = new SigningKeysUnavailableException("The signing keys cannot be read.", ex) };
         }
 
         var o = options.Value;
