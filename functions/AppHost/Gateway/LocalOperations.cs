@@ -83,9 +83,6 @@ public static class LocalOperations
         });
     }
 
-    /// <summary>Words in a key that mark its value as a secret: such a value is never shown.</summary>
-    public static readonly string[] SecretWords = ["Secret", "Password", "Key", "ConnectionString", "Token"];
-
     public const string Mask = "********";
 
     /// <summary>Every value of the settings file, by its ':'-separated key, in key order; secrets masked (<see cref="Masked"/>).</summary>
@@ -127,12 +124,11 @@ public static class LocalOperations
         return [.. values.OrderBy(v => v.Key, StringComparer.OrdinalIgnoreCase)];
     }
 
-    /// <summary>The value as shown: masked when the key names a secret (case-insensitive, ignoring '_', '-' and '.': CONNECTION_STRING too), whatever the value.</summary>
+    /// <summary>The value as shown: masked when the key names a secret (the log store's rule, <see cref="Telemetry.LogRedactor.IsSecretKey"/>), whatever the value.</summary>
     public static ConfigValue Masked(string key, string? value)
     {
         ArgumentNullException.ThrowIfNull(key);
-        var words = key.Replace("_", "", StringComparison.Ordinal).Replace("-", "", StringComparison.Ordinal).Replace(".", "", StringComparison.Ordinal);
-        var secret = SecretWords.Any(word => words.Contains(word, StringComparison.OrdinalIgnoreCase));
+        var secret = Telemetry.LogRedactor.IsSecretKey(key);
         return new ConfigValue(key, secret ? Mask : value, secret);
     }
 

@@ -17,9 +17,16 @@ public sealed partial class LogRedactor
     private readonly Lock _gate = new();
     private string[] _values = [];
 
-    /// <summary>Whether a configuration key names a secret (its value is masked wherever it is shown).</summary>
-    public static bool IsSecretKey(string key) =>
-        SecretKeyWords.Any(word => key.Replace("_", "", StringComparison.Ordinal).Contains(word, StringComparison.OrdinalIgnoreCase));
+    /// <summary>
+    /// Whether a configuration key names a secret (case-insensitive, ignoring '_', '-' and '.': CONNECTION_STRING too): its
+    /// value is masked wherever it is shown, in a log line or in <c>GET /ops/config</c>.
+    /// </summary>
+    public static bool IsSecretKey(string key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        var words = key.Replace("_", "", StringComparison.Ordinal).Replace("-", "", StringComparison.Ordinal).Replace(".", "", StringComparison.Ordinal);
+        return SecretKeyWords.Any(word => words.Contains(word, StringComparison.OrdinalIgnoreCase));
+    }
 
     /// <summary>Remembers the secret values of <paramref name="configuration"/> (keys per <see cref="IsSecretKey"/>, values of 8 characters or more).</summary>
     public void Add(IConfiguration configuration)
