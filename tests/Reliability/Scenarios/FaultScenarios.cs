@@ -192,7 +192,9 @@ public static class FaultScenarios
 
         using var replay = await shop.SendAsync(HttpMethod.Post, "ops/dead-letters/replay", "admin");
         Assert.Equal(HttpStatusCode.OK, replay.StatusCode);
-        Assert.Equal(2, (await replay.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("replayed").GetInt32());
+        var replayed = (await replay.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("replayed").GetInt32();
+        // Seen once (2026-12-02): 3 replayed where the list had just shown 2. Name what was there, to find the stranger.
+        Assert.True(replayed == 2, $"replayed {replayed}, not 2; the dead letters listed before: {string.Join("; ", dead.Select(d => d.ToString()))}; after: {string.Join("; ", (await DeadLettersAsync(shop)).Select(d => d.ToString()))}");
 
         // Replayed once each: they come back to the dead letters, once each, never twice.
         var again = await UntilAsync(async () => await DeadLettersAsync(shop) is { Count: >= 2 } list ? list : null,
