@@ -180,6 +180,8 @@ public static partial class GatewayApp
             context.Response.Headers["traceparent"] = span.Id;
         }
 
+        var traceId = Activity.Current?.TraceId.ToHexString();
+
         var id = context.Request.Headers[CorrelationHeader].ToString();
         if (string.IsNullOrWhiteSpace(id) || id.Length > 128)
         {
@@ -188,9 +190,9 @@ public static partial class GatewayApp
         }
 
         context.Response.Headers[CorrelationHeader] = id;
-        if (Activity.Current is { } trace)
+        if (traceId is not null)
         {
-            context.RequestServices.GetRequiredService<LogStore>().Correlate(trace.TraceId.ToHexString(), id);
+            context.RequestServices.GetRequiredService<LogStore>().Correlate(traceId, id);
         }
 
         var logger = context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(RequestLogCategory);
@@ -265,7 +267,7 @@ public static partial class GatewayApp
         if (context.Items.ContainsKey(KeysUnavailableItem))
         {
             context.Response.Headers.RetryAfter = "5";
-            return WriteProblem(context, StatusCodes.Status503ServiceUnavailable, "Service unavailable", "Tokens cannot be checked right now (the signing keys cannot be read); retry shortly.");
+            return WriteProblem(context, StatusCodes.Status503ServiceUnavailable, "Service unavailable", TokenValidator.KeysUnavailableDetail);
         }
 
         return WriteProblem(context, StatusCodes.Status401Unauthorized, "Unauthorized", "A valid bearer token is required.");

@@ -97,8 +97,11 @@ public sealed class TokenValidator(ISigningKeySource keys, IOptions<AuthOptions>
     {
         ArgumentNullException.ThrowIfNull(context);
         context.Response.Headers.RetryAfter = "5";
-        return Problems.Create(StatusCodes.Status503ServiceUnavailable, "Service unavailable", "Tokens cannot be checked right now (the signing keys cannot be read); retry shortly.");
+        return Problems.Create(StatusCodes.Status503ServiceUnavailable, "Service unavailable", KeysUnavailableDetail);
     }
+
+    /// <summary>What a 503 for a token that cannot be checked says (the gateway's and every service's).</summary>
+    public const string KeysUnavailableDetail = "Tokens cannot be checked right now (the signing keys cannot be read); retry shortly.";
 
     private async Task<(Caller? Caller, T? Body, IActionResult? Problem)> AuthorizeAndReadCoreAsync<T>(HttpRequest request, ServiceScope? scope, string[] allowedRoles)
         where T : class
