@@ -7,7 +7,7 @@ using Spectre.Console;
 // Runs every benchmark, prints one table and writes artifacts/bench/results.json at the repo root.
 // A benchmark that throws is reported and skipped (its metrics absent); the exit code is then 1.
 var quick = args.Contains("--quick");
-IBenchmark[] benchmarks = [new EventStoreLoadBenchmark(), new BusThroughputBenchmark(), new HistoryLagBenchmark("sqlite"), new HistoryLagBenchmark("cosmos"), new ChangeFeedConsumerBenchmark(), new GatewayOverheadBenchmark()];
+IBenchmark[] benchmarks = [new SagaBenchmark("sqlite"), new SagaBenchmark("cosmos"), new EventStoreLoadBenchmark(), new BusThroughputBenchmark(), new HistoryLagBenchmark("sqlite"), new HistoryLagBenchmark("cosmos"), new ChangeFeedConsumerBenchmark(), new GatewayOverheadBenchmark()];
 if (Environment.GetEnvironmentVariable("BENCH_ONLY") is { Length: > 0 } only)
 {
     benchmarks = benchmarks.Where(b => b.GetType().Name.Contains(only, StringComparison.OrdinalIgnoreCase)).ToArray();

@@ -38,6 +38,14 @@ public static class SagaRecovery
             : order.Status != OrderStatus.Pending);
     }
 
+    /// <summary>The starter (or the saga) acted on this order moments ago: give it time before judging (and before asking the task hub).</summary>
+    public static bool TooSoonToJudge(Order order, DateTimeOffset now, SagaOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(order);
+        ArgumentNullException.ThrowIfNull(options);
+        return now - order.UpdatedAt < options.ReconcileAfter;
+    }
+
     public static RecoveryAction Decide(SagaStart start, Order? order, OrchestrationMetadata? instance, DateTimeOffset now, SagaOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -46,8 +54,7 @@ public static class SagaRecovery
             return RecoveryAction.Forget;
         }
 
-        // The starter (or the saga) acted on this order moments ago: give it time before judging.
-        if (now - order!.UpdatedAt < options.ReconcileAfter)
+        if (TooSoonToJudge(order!, now, options))
         {
             return RecoveryAction.Leave;
         }

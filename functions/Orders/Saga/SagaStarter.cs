@@ -47,13 +47,22 @@ public sealed class SagaStarter(IOrderEventStore store, IOptions<SagaOptions> op
         }
     }
 
-    /// <summary>Starts the saga now if it can; if not, the recorded start waits for <see cref="ReconcileAsync"/>. The command is accepted either way.</summary>
+    /// <summary>
+    /// Starts the saga of a start recorded just now, by this request: no instance can exist yet (the
+    /// reconciler leaves an order alone for <see cref="SagaOptions.ReconcileAfter"/>), so the task hub
+    /// is not asked first; one that exists after all is fine (<see cref="ScheduleAsync"/>). If the
+    /// start fails, the recorded start waits for <see cref="ReconcileAsync"/>. The command is accepted either way.
+    /// </summary>
     public async Task StartOrDeferAsync(DurableTaskClient client, SagaStart start, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(start);
         try
         {
-            await StartAsync(client, start, cancellationToken);
+            if (await ScheduleAsync(client, start, cancellationToken))
+            {
+                logger.LogInformation("Saga {Orchestrator} started for order {OrderId}", start.Orchestrator, start.OrderId);
+            }
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -88,9 +97,12 @@ public sealed class SagaStarter(IOrderEventStore store, IOptions<SagaOptions> op
         ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(start);
         var order = await store.LoadOrderAsync(start.OrderId);
-        var action = SagaRecovery.Finished(start, order)
-            ? RecoveryAction.Forget
-            : SagaRecovery.Decide(start, order, await client.GetInstanceAsync(start.InstanceId), clock.GetUtcNow(), options.Value);
+        var now = clock.GetUtcNow();
+        // The task hub is asked only about sagas old and quiet enough to judge: under load most are neither,
+        // and asking about each of them every round slowed the very sagas it asked about.
+        var action = SagaRecovery.Finished(start, order) ? RecoveryAction.Forget
+            : SagaRecovery.TooSoonToJudge(order!, now, options.Value) ? RecoveryAction.Leave
+            : SagaRecovery.Decide(start, order, await client.GetInstanceAsync(start.InstanceId), now, options.Value);
         switch (action)
         {
             case RecoveryAction.Forget:

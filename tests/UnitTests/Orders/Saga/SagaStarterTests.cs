@@ -95,6 +95,34 @@ public sealed class SagaStarterTests
     }
 
     [Fact]
+    public async Task NeitherThePlacement_NorReconcilingAYoungOrder_ReadsTheTaskHub_UntilTheOrderIsOldEnoughToJudge()
+    {
+        // Given an order placed now, its saga started by the placement
+        var (_, start) = await PlaceAsync(startSaga: true);
+
+        // Then the placement scheduled it without asking the task hub first (the start was recorded by this request)
+        Assert.Single(_hub.Scheduled);
+        Assert.Equal(0, _hub.Reads);
+
+        // When the reconciler runs round after round while the order is younger than ReconcileAfter
+        for (var round = 0; round < 5; round++)
+        {
+            await RoundAsync();
+            _clock.Advance(TimeSpan.FromSeconds(5));
+        }
+
+        // Then it did not ask the task hub about it (under load, those reads slowed the sagas they asked about)
+        Assert.Equal(0, _hub.Reads);
+
+        // And once the order has been quiet for ReconcileAfter it does ask, and leaves the running saga alone
+        _clock.Advance(Saga.ReconcileAfter);
+        await RoundAsync();
+        Assert.Equal(1, _hub.Reads);
+        Assert.Single(_hub.Scheduled);
+        Assert.Equal([start], await _store.PendingSagaStartsAsync());
+    }
+
+    [Fact]
     public async Task ASagaStartedAtPlacement_IsNotStartedAgain()
     {
         // Given an order whose saga started with the placement
@@ -287,8 +315,14 @@ public sealed class SagaStarterTests
             return Task.FromResult(instanceId);
         }
 
-        public override Task<OrchestrationMetadata?> GetInstancesAsync(string instanceId, bool getInputsAndOutputs = false, CancellationToken cancellation = default) =>
-            Task.FromResult(_instances.GetValueOrDefault(instanceId));
+        /// <summary>How often the task hub was asked about an instance (each is a storage read in Azure Storage).</summary>
+        public int Reads { get; private set; }
+
+        public override Task<OrchestrationMetadata?> GetInstancesAsync(string instanceId, bool getInputsAndOutputs = false, CancellationToken cancellation = default)
+        {
+            Reads++;
+            return Task.FromResult(_instances.GetValueOrDefault(instanceId));
+        }
 
         public override Task TerminateInstanceAsync(string instanceId, TerminateInstanceOptions? options = null, CancellationToken cancellation = default)
         {
