@@ -54,6 +54,8 @@ public static class OrdersModule
         services.AddOrderEventStore(configuration);
         services.AddStorageOutboxRelay(configuration, Service, Container);
         services.AddSingleton<SagaStarter>();
+        services.AddSingleton<SagaStartQueue>();
+        services.AddHostedService(sp => sp.GetRequiredService<SagaStartQueue>());
         services.AddServiceClient<InventoryClient>(configuration, "inventory");
         services.AddServiceClient<PaymentsClient>(configuration, "payments");
         services.AddServiceClient<ShippingClient>(configuration, "shipping");
