@@ -10,7 +10,7 @@ var quick = args.Contains("--quick");
 IBenchmark[] benchmarks = [new SagaBenchmark("sqlite"), new SagaBenchmark("cosmos"), new EventStoreLoadBenchmark(), new BusThroughputBenchmark(), new HistoryLagBenchmark("sqlite"), new HistoryLagBenchmark("cosmos"), new ChangeFeedConsumerBenchmark(), new GatewayOverheadBenchmark()];
 if (Environment.GetEnvironmentVariable("BENCH_ONLY") is { Length: > 0 } only)
 {
-    benchmarks = benchmarks.Where(b => b.GetType().Name.Contains(only, StringComparison.OrdinalIgnoreCase)).ToArray();
+    benchmarks = benchmarks.Where(b => only.Split(',').Any(o => b.GetType().Name.Contains(o, StringComparison.OrdinalIgnoreCase) || b.Name.Contains(o, StringComparison.OrdinalIgnoreCase))).ToArray();
 }
 
 using var cancel = new CancellationTokenSource();

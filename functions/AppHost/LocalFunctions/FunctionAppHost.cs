@@ -12,6 +12,7 @@ using Serverless.AppHost.Durable;
 using Serverless.AppHost.Telemetry;
 using Serverless.BuildingBlocks.Hosting;
 using Serverless.BuildingBlocks.Http;
+using Serverless.BuildingBlocks.Storage;
 using Serverless.BuildingBlocks.Telemetry;
 
 namespace Serverless.AppHost.LocalFunctions;
@@ -184,12 +185,26 @@ public static class FunctionAppHost
         await next(context);
     }
 
-    /// <summary>An unhandled exception becomes a 500 problem without a stack trace (it is logged).</summary>
+    /// <summary>
+    /// An unhandled exception becomes a 500 problem without a stack trace (it is logged); a write that
+    /// kept losing the optimistic-concurrency race to other writers of the same item is a 503 to retry.
+    /// </summary>
     private static async Task ProblemOnUnhandledException(HttpContext context, RequestDelegate next)
     {
         try
         {
             await next(context);
+        }
+        catch (ConcurrencyConflictException ex) when (!context.Response.HasStarted)
+        {
+            context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("LocalFunctions")
+                .LogWarning(ex, "Function {Path} lost every retry to concurrent writers", context.Request.Path.Value);
+            context.Response.Clear();
+            context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+            context.Response.Headers.RetryAfter = "1";
+            context.Response.ContentType = Problems.ContentType;
+            await context.Response.WriteAsJsonAsync(
+                new ProblemDetails { Status = 503, Title = "Busy", Detail = "The item is being changed by many requests at once; try again." }, JsonBody.Options, Problems.ContentType);
         }
         catch (Exception ex) when (!context.Response.HasStarted && ex is not OperationCanceledException)
         {

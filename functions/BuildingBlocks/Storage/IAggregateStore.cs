@@ -84,7 +84,9 @@ public static class AggregateStoreExtensions
             }
             catch (ConcurrencyConflictException) when (i < attempts)
             {
-                await Task.Delay(Random.Shared.Next(1, 5 * i));
+                // Full jitter over a window that doubles (5, 10, 20, ... ms, at most 250): 16 writers on one
+                // hot item over a slow store (the local Cosmos server) exhausted a linear window (measured).
+                await Task.Delay(Random.Shared.Next(1, Math.Min(250, 5 << Math.Min(i, 6))));
             }
         }
     }
