@@ -4,10 +4,12 @@ using Serverless.Benchmarks;
 using Spectre.Console;
 
 // dotnet run -c Release --project tests/Benchmarks -- [--quick]
-// Runs every benchmark, prints one table and writes artifacts/bench/results.json at the repo root.
+// Runs every benchmark, prints one table and writes artifacts/bench/results.json at the repo root:
+// {"machine": {...}, "metrics": {...}}, the metrics including the derived ones (DerivedMetrics.cs).
 // A benchmark that throws is reported and skipped (its metrics absent); the exit code is then 1.
 var quick = args.Contains("--quick");
-IBenchmark[] benchmarks = [new EventStoreLoadBenchmark(), new BusThroughputBenchmark(), new HistoryLagBenchmark("sqlite"), new HistoryLagBenchmark("cosmos"), new ChangeFeedConsumerBenchmark(), new GatewayOverheadBenchmark()];
+// The limits and the bare engine first: the derived ratios compare the others against them.
+IBenchmark[] benchmarks = [new LimitsBenchmark(), new EngineBenchmark(), new EventStoreLoadBenchmark(), new BusThroughputBenchmark(), new HistoryLagBenchmark("sqlite"), new HistoryLagBenchmark("cosmos"), new ChangeFeedConsumerBenchmark(), new GatewayOverheadBenchmark()];
 if (Environment.GetEnvironmentVariable("BENCH_ONLY") is { Length: > 0 } only)
 {
     benchmarks = benchmarks.Where(b => b.GetType().Name.Contains(only, StringComparison.OrdinalIgnoreCase)).ToArray();
@@ -38,6 +40,8 @@ foreach (var benchmark in benchmarks)
     }
 }
 
+DerivedMetrics.AddTo(metrics, units);
+
 var table = new Table()
     .AddColumn(new TableColumn("metric").NoWrap())
     .AddColumn(new TableColumn("value").RightAligned().NoWrap())
@@ -52,7 +56,7 @@ AnsiConsole.Write(table);
 var root = FindRepoRoot() ?? throw new InvalidOperationException("Serverless.sln not found above the working or the program's folder.");
 var output = Path.Combine(root, "artifacts", "bench", "results.json");
 Directory.CreateDirectory(Path.GetDirectoryName(output)!);
-await File.WriteAllTextAsync(output, JsonSerializer.Serialize(new { metrics }, new JsonSerializerOptions { WriteIndented = true }));
+await File.WriteAllTextAsync(output, JsonSerializer.Serialize(new { machine = DerivedMetrics.Machine(), metrics }, new JsonSerializerOptions { WriteIndented = true }));
 AnsiConsole.MarkupLine($"[grey]Wrote {Markup.Escape(output)}[/]");
 return failed ? 1 : 0;
 
