@@ -12,7 +12,9 @@ var quick = args.Contains("--quick");
 IBenchmark[] benchmarks = [new LimitsBenchmark(), new EngineBenchmark(), new EventStoreLoadBenchmark(), new BusThroughputBenchmark(), new HistoryLagBenchmark("sqlite"), new HistoryLagBenchmark("cosmos"), new ChangeFeedConsumerBenchmark(), new GatewayOverheadBenchmark()];
 if (Environment.GetEnvironmentVariable("BENCH_ONLY") is { Length: > 0 } only)
 {
-    benchmarks = benchmarks.Where(b => b.GetType().Name.Contains(only, StringComparison.OrdinalIgnoreCase)).ToArray();
+    // BENCH_ONLY=Limits,Engine runs both in one process, so the derived ratios come from one run.
+    var names = only.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+    benchmarks = benchmarks.Where(b => names.Any(n => b.GetType().Name.Contains(n, StringComparison.OrdinalIgnoreCase))).ToArray();
 }
 
 using var cancel = new CancellationTokenSource();
