@@ -116,7 +116,7 @@ public sealed class LocalSystem : IAsyncDisposable
         var storage = await StartStorageAsync(repoRoot, dataDirectory, configuration, cancellationToken);
 
         _logger.LogInformation("[2/4] Durable backend (task hub server over Azure Storage on Azurite)");
-        var durableOptions = configuration.GetSection(DurableBackendOptions.Section).Get<DurableBackendOptions>() ?? new DurableBackendOptions();
+        var durableOptions = DurableBackendOptions.From(configuration);
         // Every port is chosen at once, so no two components can be handed the same free port.
         var gatewayPort = int.TryParse(configuration["GATEWAY_PORT"], out var p) ? p : 8080;
         var ports = Ports(configuration, ["LocalHost:DurablePort", .. FunctionAppDefinition.All.Select(a => $"LocalHost:Ports:{a.Name}")],

@@ -17,6 +17,10 @@ public sealed class DurableBackendOptions
     public TimeSpan VisibilityTimeout { get; set; } = TimeSpan.FromSeconds(20);
 
     public TimeSpan MaxQueuePollingInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>The options as the AppHost reads them (section <c>Durable</c>), so every caller starts the same backend.</summary>
+    public static DurableBackendOptions From(IConfiguration configuration) =>
+        configuration.GetSection(Section).Get<DurableBackendOptions>() ?? new DurableBackendOptions();
 }
 
 /// <summary>
@@ -37,7 +41,12 @@ public sealed class DurableBackend : IAsyncDisposable
 
     public Uri Address { get; }
 
-    public static async Task<DurableBackend> StartAsync(string storageConnectionString, DurableBackendOptions options, int port, Action<ILoggingBuilder> logging)
+    /// <param name="configureStorageClients">
+    /// Optional: sees the blob, queue and table client options before the provider creates its clients
+    /// (the engine benchmark adds a policy there that counts storage requests).
+    /// </param>
+    public static async Task<DurableBackend> StartAsync(string storageConnectionString, DurableBackendOptions options, int port, Action<ILoggingBuilder> logging,
+        Action<Azure.Core.ClientOptions>? configureStorageClients = null)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = "DurableBackend", ContentRootPath = AppContext.BaseDirectory });
         builder.Configuration.Sources.Clear();
@@ -52,7 +61,7 @@ public sealed class DurableBackend : IAsyncDisposable
 
         builder.Services.AddSingleton(sp => new AzureStorageOrchestrationService(new AzureStorageOrchestrationServiceSettings
         {
-            StorageAccountClientProvider = new StorageAccountClientProvider(storageConnectionString),
+            StorageAccountClientProvider = StorageClients(storageConnectionString, configureStorageClients),
             TaskHubName = options.TaskHub,
             PartitionCount = 1,
             MaxQueuePollingInterval = options.MaxQueuePollingInterval,
@@ -77,6 +86,25 @@ public sealed class DurableBackend : IAsyncDisposable
         await service.CreateIfNotExistsAsync();
         await app.StartAsync();
         return new DurableBackend(app, new Uri($"http://127.0.0.1:{port}"));
+    }
+
+    private static StorageAccountClientProvider StorageClients(string connectionString, Action<Azure.Core.ClientOptions>? configure)
+    {
+        if (configure is null)
+        {
+            return new StorageAccountClientProvider(connectionString);
+        }
+
+        var blob = new Azure.Storage.Blobs.BlobClientOptions();
+        var queue = new Azure.Storage.Queues.QueueClientOptions();
+        var table = new Azure.Data.Tables.TableClientOptions();
+        configure(blob);
+        configure(queue);
+        configure(table);
+        return new StorageAccountClientProvider(
+            StorageServiceClientProvider.ForBlob(connectionString, blob),
+            StorageServiceClientProvider.ForQueue(connectionString, queue),
+            StorageServiceClientProvider.ForTable(connectionString, table));
     }
 
     /// <summary>Bounded stop: the server would otherwise wait long for outstanding work items.</summary>
