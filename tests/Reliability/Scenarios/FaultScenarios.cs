@@ -226,11 +226,14 @@ public static class FaultScenarios
 
         // This row's dead letters in the operator's list: the poison by its message id, the unreadable one by
         // the queue message id its dead letter carries, found by its raw body in the poison queue. Others are noted.
+        // The list is read first, then the poison queue: a dead letter the list shows is still in the queue
+        // (only this row replays or purges), so a letter that dies in between is never mistaken for another's.
         async Task<OwnDeadLetters> OursAsync()
         {
+            var letters = await DeadLettersAsync(shop);
             var unreadableIds = await UnreadableIdsAsync(system, unreadableBody);
             var (mine, unreadable) = (new List<JsonElement>(), new List<JsonElement>());
-            foreach (var letter in await DeadLettersAsync(shop))
+            foreach (var letter in letters)
             {
                 if (Id(letter) == poisonId)
                 {
