@@ -256,7 +256,7 @@ var appConfigurationKeys = [
   { key: 'Shipping:SupportedCountries', value: 'KR,US,GB,DE,FR,JP' }
   { key: 'Saga:Deadline', value: '00:10:00' }
   { key: 'Saga:MaxBackoffSeconds', value: '15' }
-  { key: 'Orders:SnapshotEvery', value: '50' }
+  { key: 'Orders:SnapshotEvery', value: '10' }
 ]
 
 // Identity's directory in Azure: demo users and service clients; their secrets are Key Vault references.
