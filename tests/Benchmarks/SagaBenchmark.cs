@@ -74,8 +74,14 @@ internal sealed class SagaBenchmark(string storage = "sqlite") : IBenchmark
         });
         using var shop = new Shop(host.Gateway);
         await shop.SignInAsync(ct);
-        var sku = "BENCH-SAGA-" + Guid.NewGuid().ToString("N")[..6];
-        await shop.AdminAsync(HttpMethod.Put, $"api/inventory/{sku}", new { available = 10_000_000, price = 1 }, ct);
+        // A catalogue of 8 items, ordered round-robin: a shop's load, not 64 writers on one hot item.
+        var skus = Enumerable.Range(1, 8).Select(i => $"BENCH-SAGA-{Guid.NewGuid().ToString("N")[..6]}-{i}").ToArray();
+        foreach (var item in skus)
+        {
+            await shop.AdminAsync(HttpMethod.Put, $"api/inventory/{item}", new { available = 10_000_000, price = 1 }, ct);
+        }
+
+        var sku = new Catalogue(skus);
         await shop.AdminAsync(HttpMethod.Put, $"api/payments/accounts/{Rich}", new { balance = 1_000_000_000 }, ct);
         await shop.AdminAsync(HttpMethod.Put, $"api/payments/accounts/{Poor}", new { balance = 0 }, ct);
 
@@ -117,7 +123,7 @@ internal sealed class SagaBenchmark(string storage = "sqlite") : IBenchmark
     }
 
     /// <summary>The business work without the saga: one client per order calls the participants in turn, directly.</summary>
-    private static async Task<double> InlineBaselineAsync(Shop shop, int[] ports, string sku, int orders, CancellationToken ct)
+    private static async Task<double> InlineBaselineAsync(Shop shop, int[] ports, Catalogue sku, int orders, CancellationToken ct)
     {
         using var inventory = Shop.Client(new Uri($"http://127.0.0.1:{ports[0]}/"));
         using var payments = Shop.Client(new Uri($"http://127.0.0.1:{ports[1]}/"));
@@ -126,12 +132,13 @@ internal sealed class SagaBenchmark(string storage = "sqlite") : IBenchmark
         await ForEachConcurrentAsync(orders, 16, async _ =>
         {
             var orderId = Guid.NewGuid().ToString();
-            using (var price = await shop.SendAsync(inventory, HttpMethod.Get, $"api/inventory/{sku}", shop.AdminToken, null, ct))
+            var item = sku.Next();
+            using (var price = await shop.SendAsync(inventory, HttpMethod.Get, $"api/inventory/{item}", shop.AdminToken, null, ct))
             {
                 await price.Content.ReadFromJsonAsync<JsonElement>(ct);
             }
 
-            (await shop.SendAsync(inventory, HttpMethod.Post, "api/inventory/reservations", shop.AdminToken, new { orderId, items = new[] { new { sku, quantity = 1 } } }, ct)).Dispose();
+            (await shop.SendAsync(inventory, HttpMethod.Post, "api/inventory/reservations", shop.AdminToken, new { orderId, items = new[] { new { sku = item, quantity = 1 } } }, ct)).Dispose();
             (await shop.SendAsync(payments, HttpMethod.Post, "api/payments/charges", shop.AdminToken, new { orderId, customerId = Rich, amount = 1m }, ct)).Dispose();
             (await shop.SendAsync(shipping, HttpMethod.Post, "api/shipping/shipments", shop.AdminToken, new { orderId, country = "KR" }, ct)).Dispose();
             (await shop.SendAsync(inventory, HttpMethod.Post, $"api/inventory/reservations/{orderId}/commit", shop.AdminToken, new { }, ct)).Dispose();
@@ -142,7 +149,7 @@ internal sealed class SagaBenchmark(string storage = "sqlite") : IBenchmark
     private sealed record Latencies(double[] Posts, double[] Confirmed, double[] Cancelled);
 
     /// <summary>Open loop: one order every 1/rate s whatever the answers; every fifth from a customer whose payment is declined.</summary>
-    private static async Task<Latencies> FixedRateAsync(Shop shop, string sku, int perSecond, TimeSpan duration, CancellationToken ct)
+    private static async Task<Latencies> FixedRateAsync(Shop shop, Catalogue sku, int perSecond, TimeSpan duration, CancellationToken ct)
     {
         var count = (int)(duration.TotalSeconds * perSecond);
         var placed = new ConcurrentBag<Placed>();
@@ -171,7 +178,7 @@ internal sealed class SagaBenchmark(string storage = "sqlite") : IBenchmark
     private sealed record Burst(double PerSecond, double[] Posts);
 
     /// <summary>Orders posted <paramref name="concurrency"/> at a time; throughput = orders / (first POST sent -> last order confirmed).</summary>
-    private static async Task<Burst> BurstAsync(Shop shop, string sku, int orders, int concurrency, CancellationToken ct)
+    private static async Task<Burst> BurstAsync(Shop shop, Catalogue sku, int orders, int concurrency, CancellationToken ct)
     {
         var placed = new ConcurrentBag<Placed>();
         await ForEachConcurrentAsync(orders, concurrency, async _ => placed.Add(await shop.PlaceAsync(Rich, sku, ct)));
@@ -194,7 +201,7 @@ internal sealed class SagaBenchmark(string storage = "sqlite") : IBenchmark
     /// the next, for <paramref name="duration"/>; throughput = orders / (first POST sent -> last order final),
     /// ramp-up and drain included.
     /// </summary>
-    private static async Task<Level> ClosedLoopAsync(Shop shop, string sku, int clients, TimeSpan duration, CancellationToken ct)
+    private static async Task<Level> ClosedLoopAsync(Shop shop, Catalogue sku, int clients, TimeSpan duration, CancellationToken ct)
     {
         var placed = new ConcurrentBag<Placed>();
         var clock = Stopwatch.StartNew();
@@ -233,6 +240,14 @@ internal sealed class SagaBenchmark(string storage = "sqlite") : IBenchmark
 
         var sorted = values.Order().ToArray();
         return sorted[(int)Math.Min(sorted.Length - 1, Math.Ceiling(p * sorted.Length) - 1)];
+    }
+
+    /// <summary>The items orders are made of, one after the other.</summary>
+    private sealed class Catalogue(string[] skus)
+    {
+        private int _next = -1;
+
+        public string Next() => skus[(int)((uint)Interlocked.Increment(ref _next) % skus.Length)];
     }
 
     private sealed record Placed(string OrderId, string Customer, DateTimeOffset SentAt, double PostMs);
@@ -287,11 +302,11 @@ internal sealed class SagaBenchmark(string storage = "sqlite") : IBenchmark
             return response;
         }
 
-        public async Task<Placed> PlaceAsync(string customer, string sku, CancellationToken ct)
+        public async Task<Placed> PlaceAsync(string customer, Catalogue catalogue, CancellationToken ct)
         {
             var order = new
             {
-                items = new[] { new { sku, quantity = 1 } },
+                items = new[] { new { sku = catalogue.Next(), quantity = 1 } },
                 shippingAddress = new { line1 = "1 Bench St", city = "Seoul", postalCode = "04524", country = "KR" },
             };
             var sentAt = DateTimeOffset.UtcNow;
