@@ -9,7 +9,7 @@ using Spectre.Console;
 // A benchmark that throws is reported and skipped (its metrics absent); the exit code is then 1.
 var quick = args.Contains("--quick");
 // The limits and the bare engine first: the derived ratios compare the others against them.
-IBenchmark[] benchmarks = [new LimitsBenchmark(), new EngineBenchmark(), new SagaBenchmark("sqlite"), new SagaBenchmark("cosmos"), new EventStoreLoadBenchmark(), new BusThroughputBenchmark(), new HistoryLagBenchmark("sqlite"), new HistoryLagBenchmark("cosmos"), new ChangeFeedConsumerBenchmark(), new GatewayOverheadBenchmark()];
+IBenchmark[] benchmarks = [new LimitsBenchmark(), new EngineBenchmark(), new SagaBenchmark("sqlite"), new SagaBenchmark("cosmos"), new EventStoreLoadBenchmark(), new BusThroughputBenchmark(), new HistoryLagBenchmark("sqlite"), new HistoryLagBenchmark("cosmos"), new ChangeFeedConsumerBenchmark(), new GatewayOverheadBenchmark(), new ColdStartBenchmark()];
 if (Environment.GetEnvironmentVariable("BENCH_ONLY") is { Length: > 0 } only)
 {
     // BENCH_ONLY=Limits,Engine runs both in one process, so the derived ratios come from one run. A name
