@@ -46,7 +46,7 @@ internal sealed class EngineBenchmark : IBenchmark
 
     public async Task<IReadOnlyDictionary<string, double>> RunAsync(bool quick, CancellationToken ct)
     {
-        var count = quick ? 200 : 500;
+        var count = quick ? 100 : 500;
         var repoRoot = LocalSystem.FindRepoRoot();
         var folder = Directory.CreateTempSubdirectory("shop-bench-engine-").FullName;
         var ports = Serverless.Reliability.AppHostProcess.FreePorts(4);

@@ -17,19 +17,19 @@ internal sealed class HistoryLagBenchmark(string storage = "sqlite") : IBenchmar
 {
     private string Suffix => storage == "sqlite" ? "" : "_" + storage;
 
-    public string Name => $"Order history lag (200 orders through the gateway, {storage})";
+    public string Name => $"Order history lag (orders 8 at a time through the gateway, {storage})";
 
     public IReadOnlyDictionary<string, string> Units => new Dictionary<string, string>
     {
         ["history_lag_p50_ms" + Suffix] = "ms, POST sent -> seen in GET /api/order-history",
         ["history_lag_p99_ms" + Suffix] = "ms (target <= 1000)",
-        ["place_order_p50_ms" + Suffix] = "ms, POST /api/orders -> 202",
-        ["place_order_p99_ms" + Suffix] = "ms, POST /api/orders -> 202",
+        ["history_place_order_p50_ms" + Suffix] = "ms, POST /api/orders -> 202, 8 at a time back to back (saturation)",
+        ["history_place_order_p99_ms" + Suffix] = "ms, the same",
     };
 
     public async Task<IReadOnlyDictionary<string, double>> RunAsync(bool quick, CancellationToken ct)
     {
-        const int orders = 200;
+        var orders = quick ? 80 : 200;
         await using var host = await AppHostProcess.StartAsync(new Dictionary<string, string> { ["Storage__Provider"] = storage });
         using var http = new HttpClient { BaseAddress = host.Gateway, Timeout = TimeSpan.FromSeconds(30) };
         var admin = await Token(http, "admin");
@@ -101,8 +101,8 @@ internal sealed class HistoryLagBenchmark(string storage = "sqlite") : IBenchmar
         {
             ["history_lag_p50_ms" + Suffix] = Percentile(lags, 0.50),
             ["history_lag_p99_ms" + Suffix] = Percentile(lags, 0.99),
-            ["place_order_p50_ms" + Suffix] = Percentile(posts, 0.50),
-            ["place_order_p99_ms" + Suffix] = Percentile(posts, 0.99),
+            ["history_place_order_p50_ms" + Suffix] = Percentile(posts, 0.50),
+            ["history_place_order_p99_ms" + Suffix] = Percentile(posts, 0.99),
         };
     }
 

@@ -27,6 +27,7 @@ var failed = false;
 foreach (var benchmark in benchmarks)
 {
     AnsiConsole.MarkupLine($"[grey]Running {Markup.Escape(benchmark.Name)}{(quick ? " (quick)" : "")}...[/]");
+    var clock = System.Diagnostics.Stopwatch.StartNew();
     try
     {
         var reported = await benchmark.RunAsync(quick, cancel.Token);
@@ -49,6 +50,8 @@ foreach (var benchmark in benchmarks)
         AnsiConsole.MarkupLine($"[red]{Markup.Escape(benchmark.Name)} failed:[/]");
         AnsiConsole.WriteException(ex, ExceptionFormats.ShortenEverything);
     }
+
+    AnsiConsole.MarkupLine($"[grey]  done in {clock.Elapsed.TotalSeconds:0} s[/]");
 }
 
 DerivedMetrics.AddTo(metrics, units);

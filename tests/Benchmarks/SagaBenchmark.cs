@@ -92,10 +92,10 @@ internal sealed class SagaBenchmark(string storage = "sqlite") : IBenchmark
         await ClosedLoopAsync(shop, sku, 4, TimeSpan.FromSeconds(quick ? 3 : 5), ct);
 
         Step("inline baseline");
-        Report("baseline_inline_orders_per_s", await InlineBaselineAsync(shop, ports, sku, quick ? 200 : 500, ct));
+        Report("baseline_inline_orders_per_s", await InlineBaselineAsync(shop, ports, sku, quick ? 100 : 500, ct));
 
         Step("5 orders/s");
-        var moderate = await FixedRateAsync(shop, sku, 5, TimeSpan.FromSeconds(quick ? 12 : 40), ct);
+        var moderate = await FixedRateAsync(shop, sku, 5, TimeSpan.FromSeconds(quick ? 8 : 40), ct);
         Report("place_order_p50_ms", Percentile(moderate.Posts, 0.50));
         Report("place_order_p99_ms", Percentile(moderate.Posts, 0.99));
         Report("order_to_confirmed_p50_ms", Percentile(moderate.Confirmed, 0.50));
@@ -104,7 +104,7 @@ internal sealed class SagaBenchmark(string storage = "sqlite") : IBenchmark
         Report("compensation_overhead_ratio", Percentile(moderate.Cancelled, 0.50) / Percentile(moderate.Confirmed, 0.50));
 
         Step("burst");
-        var burst = await BurstAsync(shop, sku, quick ? 150 : 400, 16, ct);
+        var burst = await BurstAsync(shop, sku, quick ? 80 : 400, 16, ct);
         Report("saga_durable_per_s", burst.PerSecond);
         Report("place_order_p50_ms_saturation", Percentile(burst.Posts, 0.50));
         Report("place_order_p99_ms_saturation", Percentile(burst.Posts, 0.99));
@@ -112,7 +112,7 @@ internal sealed class SagaBenchmark(string storage = "sqlite") : IBenchmark
         foreach (var c in ScaleLevels)
         {
             Step($"{c} closed-loop clients");
-            var level = await ClosedLoopAsync(shop, sku, c, TimeSpan.FromSeconds(quick ? 8 : 30), ct);
+            var level = await ClosedLoopAsync(shop, sku, c, TimeSpan.FromSeconds(quick ? 4 : 30), ct);
             Report($"saga_durable_per_s_c{c}", level.PerSecond);
             Report($"saga_durable_p99_ms_c{c}", Percentile(level.Final, 0.99));
         }
