@@ -55,7 +55,6 @@ public static class OrdersModule
         services.AddStorageOutboxRelay(configuration, Service, Container);
         services.AddSingleton<SagaStarter>();
         services.AddSingleton<SagaStartQueue>();
-        services.AddHostedService(sp => sp.GetRequiredService<SagaStartQueue>());
         services.AddServiceClient<InventoryClient>(configuration, "inventory");
         services.AddServiceClient<PaymentsClient>(configuration, "payments");
         services.AddServiceClient<ShippingClient>(configuration, "shipping");
