@@ -30,24 +30,6 @@ public sealed class SagaStarter(IOrderEventStore store, IOptions<SagaOptions> op
             order.Id, order.CustomerId, order.Items.ToList(), order.Total, order.ShippingAddress?.Country ?? "", DateTime.MaxValue, options.Value.MaxBackoffSeconds, Activity.Current?.Id)));
 
     /// <summary>
-    /// Schedules the saga unless its instance exists. The recorded start stays until the saga has
-    /// finished its order (see <see cref="ReconcileAsync"/>): a start that reached the task hub can
-    /// still be lost with it (Azurite keeps its last seconds of writes only in memory).
-    /// </summary>
-    public async Task StartAsync(DurableTaskClient client, SagaStart start, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(client);
-        ArgumentNullException.ThrowIfNull(start);
-        if (await client.GetInstanceAsync(start.InstanceId, cancellationToken) is null)
-        {
-            if (await ScheduleAsync(client, start, cancellationToken))
-            {
-                logger.LogInformation("Saga {Orchestrator} started for order {OrderId}", start.Orchestrator, start.OrderId);
-            }
-        }
-    }
-
-    /// <summary>
     /// Starts the saga of a start recorded just now, by this request: no instance can exist yet (the
     /// reconciler leaves an order alone for <see cref="SagaOptions.ReconcileAfter"/>), so the task hub
     /// is not asked first; one that exists after all is fine (<see cref="ScheduleAsync"/>). If the
