@@ -54,6 +54,7 @@ public static class OrdersModule
         services.AddOrderEventStore(configuration);
         services.AddStorageOutboxRelay(configuration, Service, Container);
         services.AddSingleton<SagaStarter>();
+        services.AddSingleton<SagaStartQueue>();
         services.AddServiceClient<InventoryClient>(configuration, "inventory");
         services.AddServiceClient<PaymentsClient>(configuration, "payments");
         services.AddServiceClient<ShippingClient>(configuration, "shipping");

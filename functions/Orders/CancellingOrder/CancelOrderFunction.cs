@@ -8,9 +8,9 @@ using Serverless.Orders.Saga;
 
 namespace Serverless.Orders.CancellingOrder;
 
-public sealed class CancelOrderFunction(RequestCancellationHandler handler, SagaStarter sagas, TokenValidator auth)
+public sealed class CancelOrderFunction(RequestCancellationHandler handler, SagaStartQueue sagas, TokenValidator auth)
 {
-    /// <summary>Records the customer's cancellation: 202 once, 409 after; the cancellation saga of a confirmed order starts at once.</summary>
+    /// <summary>Records the customer's cancellation: 202 once, 409 after; the cancellation saga of a confirmed order is queued to start at once (<see cref="SagaStartQueue"/>).</summary>
     [Function("RequestOrderCancellation")]
     public async Task<IActionResult> CancelOrder(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/orders/{orderId}/cancel")] HttpRequest request,
@@ -26,7 +26,7 @@ public sealed class CancelOrderFunction(RequestCancellationHandler handler, Saga
         var result = await handler.HandleAsync(RequestCancellation.Create(orderId, caller!));
         if (result is RequestCancellationResult.Accepted { SagaStart: { } start })
         {
-            await sagas.StartOrDeferAsync(durable, start, request.HttpContext.RequestAborted);
+            _ = sagas.Enqueue(durable, start);
         }
 
         return result switch

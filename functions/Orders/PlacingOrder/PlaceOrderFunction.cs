@@ -8,11 +8,11 @@ using Serverless.Orders.Saga;
 
 namespace Serverless.Orders.PlacingOrder;
 
-public sealed class PlaceOrderFunction(PlaceOrderHandler handler, SagaStarter sagas, TokenValidator auth)
+public sealed class PlaceOrderFunction(PlaceOrderHandler handler, SagaStartQueue sagas, TokenValidator auth)
 {
     public const string IdempotencyHeader = "Idempotency-Key";
 
-    /// <summary>Validates, prices from Inventory, appends <c>OrderPlaced</c> with its saga start, schedules the saga and answers 202.</summary>
+    /// <summary>Validates, prices from Inventory, appends <c>OrderPlaced</c> with its saga start, queues the start (<see cref="SagaStartQueue"/>) and answers 202 at once.</summary>
     [Function("PlaceOrder")]
     public async Task<IActionResult> Place(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/orders")] HttpRequest request,
@@ -51,7 +51,7 @@ public sealed class PlaceOrderFunction(PlaceOrderHandler handler, SagaStarter sa
         var result = await handler.HandleAsync(command, request.HttpContext.RequestAborted);
         if (result is PlaceOrderResult.Accepted { SagaStart: { } start })
         {
-            await sagas.StartOrDeferAsync(durable, start, request.HttpContext.RequestAborted);
+            _ = sagas.Enqueue(durable, start);
         }
 
         return result switch

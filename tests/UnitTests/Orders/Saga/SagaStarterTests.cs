@@ -95,6 +95,32 @@ public sealed class SagaStarterTests
     }
 
     [Fact]
+    public async Task TheStartQueue_SchedulesOffTheRequest_AndOnceTheHostStops_AWaitingStartGivesUp_AndIsLeftToTheReconciler()
+    {
+        var lifetime = new Microsoft.Extensions.Hosting.Internal.ApplicationLifetime(NullLogger<Microsoft.Extensions.Hosting.Internal.ApplicationLifetime>.Instance);
+        var queue = new SagaStartQueue(_sagas, lifetime);
+
+        // Given a placed order whose start is queued as PlaceOrderFunction does
+        var (_, first) = await PlaceAsync(startSaga: false);
+        await queue.Enqueue(_hub, first).WaitAsync(TimeSpan.FromSeconds(10));
+
+        // Then its saga was scheduled, under its instance id
+        Assert.Equal([first.InstanceId], _hub.Scheduled.Select(s => s.InstanceId));
+
+        // When the host begins to stop and another order's start is queued
+        var (_, second) = await PlaceAsync(startSaga: false);
+        lifetime.StopApplication();
+        await queue.Enqueue(_hub, second).WaitAsync(TimeSpan.FromSeconds(10));
+
+        // Then it was not scheduled but stays recorded, and the reconciler starts it once the order is old enough to judge
+        Assert.DoesNotContain(_hub.Scheduled, s => s.InstanceId == second.InstanceId);
+        Assert.Contains(second, await _store.PendingSagaStartsAsync());
+        _clock.Advance(Saga.ReconcileAfter + TimeSpan.FromSeconds(1));
+        await RoundAsync();
+        Assert.Single(_hub.Scheduled, s => s.InstanceId == second.InstanceId);
+    }
+
+    [Fact]
     public async Task NeitherThePlacement_NorReconcilingAYoungOrder_ReadsTheTaskHub_UntilTheOrderIsOldEnoughToJudge()
     {
         // Given an order placed now, its saga started by the placement
