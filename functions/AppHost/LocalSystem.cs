@@ -45,7 +45,10 @@ public sealed class LocalSystem : IAsyncDisposable
     /// </summary>
     public static Telemetry.LogStore Logs { get; private set; } = new();
 
-    private readonly List<IAsyncDisposable> _started = [];
+    /// <summary>How long one component may take to stop before Ctrl+C goes on without it (each bounds its own stop at 5 s or less).</summary>
+    private static readonly TimeSpan StopBound = TimeSpan.FromSeconds(10);
+
+    private readonly List<(string Name, IAsyncDisposable Component)> _started = [];
     private readonly ILogger _logger;
 
     private LocalSystem(ILogger logger) => _logger = logger;
@@ -112,7 +115,7 @@ public sealed class LocalSystem : IAsyncDisposable
         var started = DateTime.UtcNow;
         _logger.LogInformation("[1/4] Azurite (data folder {DataDirectory})", dataDirectory);
         var azurite = configuration.GetSection("Azurite").Get<AzuriteOptions>() ?? new AzuriteOptions();
-        _started.Add(await AzuriteProcess.EnsureRunningAsync(azurite, repoRoot, dataDirectory, _logger, cancellationToken));
+        _started.Add(("azurite", await AzuriteProcess.EnsureRunningAsync(azurite, repoRoot, dataDirectory, _logger, cancellationToken)));
         var storage = await StartStorageAsync(repoRoot, dataDirectory, configuration, cancellationToken);
 
         _logger.LogInformation("[2/4] Durable backend (task hub server over Azure Storage on Azurite)");
@@ -122,7 +125,7 @@ public sealed class LocalSystem : IAsyncDisposable
         var ports = Ports(configuration, ["LocalHost:DurablePort", .. FunctionAppDefinition.All.Select(a => $"LocalHost:Ports:{a.Name}")],
             reserved: [gatewayPort, azurite.BlobPort, azurite.QueuePort, azurite.TablePort, .. storage.Ports]);
         var backend = await DurableBackend.StartAsync(azurite.ConnectionString, durableOptions, ports["LocalHost:DurablePort"], LoggingFor(HostComponent));
-        _started.Add(backend);
+        _started.Add(("durable backend", backend));
         var durable = new DurableConnection(backend.Address);
 
         // Service registry, local mode: every logical name starts at a loopback port chosen now. It is the
@@ -161,13 +164,13 @@ public sealed class LocalSystem : IAsyncDisposable
             var appConfiguration = Layered(own);
             var app = FunctionAppHost.Build(definition, appConfiguration, addresses[definition.Name].Port, durable, LoggingFor(definition.Name), faults.For(definition.Name), busFaults);
             await app.StartAsync(cancellationToken);
-            _started.Add(new StoppableApp(app));
+            _started.Add((definition.Name, new StoppableApp(app)));
         }
 
         _logger.LogInformation("[4/4] Gateway on http://127.0.0.1:{Port}", gatewayPort);
         var gateway = GatewayApp.Build(OwnSettings.For("gateway", Layered(hostOwned)), gatewayPort, [.. addresses.Keys], LoggingFor("gateway"), faults, settingsFile, Recorded, Logs);
         await gateway.StartAsync(cancellationToken);
-        _started.Add(new StoppableApp(gateway));
+        _started.Add(("gateway", new StoppableApp(gateway)));
         GatewayAddress = new Uri($"http://127.0.0.1:{gatewayPort}/");
         _logger.LogInformation("Started in {Seconds:F1} s. Gateway: {Gateway} (GET /health). Ctrl+C stops everything.", (DateTime.UtcNow - started).TotalSeconds, GatewayAddress);
     }
@@ -198,7 +201,7 @@ public sealed class LocalSystem : IAsyncDisposable
         {
             var serverOptions = configuration.GetSection("CosmosServer").Get<CosmosServerOptions>() ?? new CosmosServerOptions();
             var server = await CosmosServerProcess.EnsureRunningAsync(serverOptions, repoRoot, dataDirectory, _logger, cancellationToken);
-            _started.Add(server);
+            _started.Add(("cosmos server", server));
             cosmos = new CosmosOptions { Endpoint = server.Options.Endpoint, Key = server.Options.Key };
             ports = [server.Options.Port];
         }
@@ -222,13 +225,22 @@ public sealed class LocalSystem : IAsyncDisposable
         _logger.LogInformation("Stopping...");
         for (var i = _started.Count - 1; i >= 0; i--)
         {
+            var (name, component) = _started[i];
+            var clock = System.Diagnostics.Stopwatch.StartNew();
             try
             {
-                await _started[i].DisposeAsync();
+                await component.DisposeAsync().AsTask().WaitAsync(StopBound);
+                _logger.Log(clock.Elapsed > TimeSpan.FromSeconds(2) ? LogLevel.Information : LogLevel.Debug,
+                    "Stopped {Component} in {Milliseconds} ms", name, clock.ElapsedMilliseconds);
+            }
+            catch (TimeoutException)
+            {
+                // Whatever it still holds is the next start's to recover (leases expire, the reconciler restarts sagas).
+                _logger.LogWarning("{Component} did not stop within {Seconds} s; going on without it", name, StopBound.TotalSeconds);
             }
             catch (Exception ex)
             {
-                _logger.LogWarning(ex, "Stopping a component failed");
+                _logger.LogWarning(ex, "Stopping {Component} failed", name);
             }
         }
 
@@ -328,7 +340,7 @@ public sealed class LocalSystem : IAsyncDisposable
         {
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
             await app.StopAsync(timeout.Token);
-            await app.DisposeAsync();
+            await app.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(3)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
     }
 }

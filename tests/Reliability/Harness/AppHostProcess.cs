@@ -198,7 +198,15 @@ public sealed class AppHostProcess : IAsyncDisposable
             await kill.WaitForExitAsync();
         }
 
-        await process.WaitForExitAsync().WaitAsync(within);
+        try
+        {
+            await process.WaitForExitAsync().WaitAsync(within);
+        }
+        catch (TimeoutException)
+        {
+            throw new TimeoutException($"The AppHost did not exit within {within.TotalSeconds} s of Ctrl+C; its log ends:\n{Tail()}");
+        }
+
         var exitCode = process.ExitCode;
         process.Dispose();
         _process = null;
