@@ -17,7 +17,9 @@ namespace Serverless.AppHost;
 
 /// <summary>
 /// The whole system on one machine: Azurite, the Durable backend, every Function App on its own
-/// loopback port, and the gateway in front. Started in that order, stopped in reverse.
+/// loopback port, and the gateway in front. Started in that order, stopped in reverse: the gateway,
+/// then the Function Apps side by side, then the Durable backend, then the stores; each stop bounded,
+/// so Ctrl+C always ends.
 /// </summary>
 public sealed class LocalSystem : IAsyncDisposable
 {
@@ -45,10 +47,11 @@ public sealed class LocalSystem : IAsyncDisposable
     /// </summary>
     public static Telemetry.LogStore Logs { get; private set; } = new();
 
-    /// <summary>How long one component may take to stop before Ctrl+C goes on without it (each bounds its own stop at 5 s or less).</summary>
+    /// <summary>How long one component may take to stop before Ctrl+C goes on without it (each bounds its own stop at 8 s or less).</summary>
     private static readonly TimeSpan StopBound = TimeSpan.FromSeconds(10);
 
-    private readonly List<(string Name, IAsyncDisposable Component)> _started = [];
+    /// <summary>What was started, by layer: a layer stops (its components side by side) before the one it runs on.</summary>
+    private readonly List<(int Layer, string Name, IAsyncDisposable Component)> _started = [];
     private readonly ILogger _logger;
 
     private LocalSystem(ILogger logger) => _logger = logger;
@@ -115,7 +118,7 @@ public sealed class LocalSystem : IAsyncDisposable
         var started = DateTime.UtcNow;
         _logger.LogInformation("[1/4] Azurite (data folder {DataDirectory})", dataDirectory);
         var azurite = configuration.GetSection("Azurite").Get<AzuriteOptions>() ?? new AzuriteOptions();
-        _started.Add(("azurite", await AzuriteProcess.EnsureRunningAsync(azurite, repoRoot, dataDirectory, _logger, cancellationToken)));
+        _started.Add((0, "azurite", await AzuriteProcess.EnsureRunningAsync(azurite, repoRoot, dataDirectory, _logger, cancellationToken)));
         var storage = await StartStorageAsync(repoRoot, dataDirectory, configuration, cancellationToken);
 
         _logger.LogInformation("[2/4] Durable backend (task hub server over Azure Storage on Azurite)");
@@ -125,7 +128,7 @@ public sealed class LocalSystem : IAsyncDisposable
         var ports = Ports(configuration, ["LocalHost:DurablePort", .. FunctionAppDefinition.All.Select(a => $"LocalHost:Ports:{a.Name}")],
             reserved: [gatewayPort, azurite.BlobPort, azurite.QueuePort, azurite.TablePort, .. storage.Ports]);
         var backend = await DurableBackend.StartAsync(azurite.ConnectionString, durableOptions, ports["LocalHost:DurablePort"], LoggingFor(HostComponent));
-        _started.Add(("durable backend", backend));
+        _started.Add((1, "durable backend", backend));
         var durable = new DurableConnection(backend.Address);
 
         // Service registry, local mode: every logical name starts at a loopback port chosen now. It is the
@@ -164,13 +167,13 @@ public sealed class LocalSystem : IAsyncDisposable
             var appConfiguration = Layered(own);
             var app = FunctionAppHost.Build(definition, appConfiguration, addresses[definition.Name].Port, durable, LoggingFor(definition.Name), faults.For(definition.Name), busFaults);
             await app.StartAsync(cancellationToken);
-            _started.Add((definition.Name, new StoppableApp(app)));
+            _started.Add((2, definition.Name, new StoppableApp(app)));
         }
 
         _logger.LogInformation("[4/4] Gateway on http://127.0.0.1:{Port}", gatewayPort);
         var gateway = GatewayApp.Build(OwnSettings.For("gateway", Layered(hostOwned)), gatewayPort, [.. addresses.Keys], LoggingFor("gateway"), faults, settingsFile, Recorded, Logs);
         await gateway.StartAsync(cancellationToken);
-        _started.Add(("gateway", new StoppableApp(gateway)));
+        _started.Add((3, "gateway", new StoppableApp(gateway)));
         GatewayAddress = new Uri($"http://127.0.0.1:{gatewayPort}/");
         _logger.LogInformation("Started in {Seconds:F1} s. Gateway: {Gateway} (GET /health). Ctrl+C stops everything.", (DateTime.UtcNow - started).TotalSeconds, GatewayAddress);
     }
@@ -201,7 +204,7 @@ public sealed class LocalSystem : IAsyncDisposable
         {
             var serverOptions = configuration.GetSection("CosmosServer").Get<CosmosServerOptions>() ?? new CosmosServerOptions();
             var server = await CosmosServerProcess.EnsureRunningAsync(serverOptions, repoRoot, dataDirectory, _logger, cancellationToken);
-            _started.Add(("cosmos server", server));
+            _started.Add((0, "cosmos server", server));
             cosmos = new CosmosOptions { Endpoint = server.Options.Endpoint, Key = server.Options.Key };
             ports = [server.Options.Port];
         }
@@ -223,30 +226,34 @@ public sealed class LocalSystem : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         _logger.LogInformation("Stopping...");
-        for (var i = _started.Count - 1; i >= 0; i--)
+        foreach (var layer in _started.GroupBy(c => c.Layer).OrderByDescending(g => g.Key))
         {
-            var (name, component) = _started[i];
-            var clock = System.Diagnostics.Stopwatch.StartNew();
-            try
-            {
-                await component.DisposeAsync().AsTask().WaitAsync(StopBound);
-                _logger.Log(clock.Elapsed > TimeSpan.FromSeconds(2) ? LogLevel.Information : LogLevel.Debug,
-                    "Stopped {Component} in {Milliseconds} ms", name, clock.ElapsedMilliseconds);
-            }
-            catch (TimeoutException)
-            {
-                // Whatever it still holds is the next start's to recover (leases expire, the reconciler restarts sagas).
-                _logger.LogWarning("{Component} did not stop within {Seconds} s; going on without it", name, StopBound.TotalSeconds);
-            }
-            catch (Exception ex)
-            {
-                _logger.LogWarning(ex, "Stopping {Component} failed", name);
-            }
+            await Task.WhenAll(layer.Select(c => StopAsync(c.Name, c.Component)));
         }
 
         _started.Clear();
         _logger.LogInformation("Stopped");
         await Logs.FlushAsync().ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+    }
+
+    private async Task StopAsync(string name, IAsyncDisposable component)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        try
+        {
+            await component.DisposeAsync().AsTask().WaitAsync(StopBound);
+            _logger.Log(clock.Elapsed > TimeSpan.FromSeconds(2) ? LogLevel.Information : LogLevel.Debug,
+                "Stopped {Component} in {Milliseconds} ms", name, clock.ElapsedMilliseconds);
+        }
+        catch (TimeoutException)
+        {
+            // Whatever it still holds is the next start's to recover (leases expire, the reconciler restarts sagas).
+            _logger.LogWarning("{Component} did not stop within {Seconds} s; going on without it", name, StopBound.TotalSeconds);
+        }
+        catch (Exception ex)
+        {
+            _logger.LogWarning(ex, "Stopping {Component} failed", name);
+        }
     }
 
     /// <summary>The component name of the host's own lines (as <c>/ops/traces</c> names its spans).</summary>
