@@ -47,7 +47,7 @@ public sealed class LocalSystem : IAsyncDisposable
     /// </summary>
     public static Telemetry.LogStore Logs { get; private set; } = new();
 
-    /// <summary>How long one component may take to stop before Ctrl+C goes on without it (each bounds its own stop at 8 s or less).</summary>
+    /// <summary>How long one component may take to stop before Ctrl+C goes on without it (a Function App bounds its own stop at 8 s).</summary>
     private static readonly TimeSpan StopBound = TimeSpan.FromSeconds(10);
 
     /// <summary>What was started, by layer: a layer stops (its components side by side) before the one it runs on.</summary>
