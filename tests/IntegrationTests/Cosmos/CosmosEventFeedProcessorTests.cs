@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Azure.Cosmos;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -54,19 +53,9 @@ public sealed class CosmosEventFeedProcessorTests(CosmosServerFixture cosmos, IT
         }
     }
 
-    private static async Task SaveAsync(Container container, string messageId)
-    {
-        var e = IntegrationEvent.Create("orders", "OrderPlaced", "order-1", new { orderId = "order-1" }, DateTimeOffset.UtcNow, messageId: messageId);
-        var document = new JsonObject
-        {
-            ["id"] = messageId,
-            ["subject"] = "order-1",
-            ["events"] = JsonSerializer.SerializeToNode(new[] { e }, IntegrationEvent.Json),
-        };
-        using var stream = new MemoryStream(JsonSerializer.SerializeToUtf8Bytes(document));
-        using var response = await container.CreateItemStreamAsync(stream, new PartitionKey("order-1"));
-        Assert.True(response.IsSuccessStatusCode, response.ErrorMessage);
-    }
+    private static Task SaveAsync(Container container, string messageId) =>
+        EventDocuments.SaveAsync(container, "subject", "order-1",
+            [IntegrationEvent.Create("orders", "OrderPlaced", "order-1", new { orderId = "order-1" }, DateTimeOffset.UtcNow, messageId: messageId)]);
 
     /// <summary>Rewrites every lease document as owned by <paramref name="owner"/> and renewed now (what a crashed owner leaves); returns how many.</summary>
     private static async Task<int> OwnLeasesAsAsync(Container leases, string owner)

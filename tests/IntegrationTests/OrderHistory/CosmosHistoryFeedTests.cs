@@ -69,7 +69,7 @@ public sealed class CosmosHistoryFeedTests(CosmosServerFixture cosmos)
             foreach (var minute in new[] { 0, 1, 2 })
             {
                 var e = FromSource("payments", $"Step{minute}", order, minute);
-                await SaveDocumentAsync(charges, "orderId", order, [e]);
+                await EventDocuments.SaveAsync(charges, "orderId", order, [e]);
                 events.Add(e);
             }
         }
@@ -261,7 +261,7 @@ public sealed class CosmosHistoryFeedTests(CosmosServerFixture cosmos)
         for (var i = 0; i < 1_200; i += 3)
         {
             var batch = Enumerable.Range(i, 3).Select(n => Booked($"order-{n % 40}", n)).ToList();
-            await SaveDocumentAsync(shipments, "orderId", $"order-{i % 40}", batch);
+            await EventDocuments.SaveAsync(shipments, "orderId", $"order-{i % 40}", batch);
             saved.AddRange(batch);
         }
 
@@ -302,21 +302,8 @@ public sealed class CosmosHistoryFeedTests(CosmosServerFixture cosmos)
         {
             var source = HistorySources.All.Single(s => s.Service == e.Topic);
             var partitionKey = CosmosLayout.Find(source.Service, source.Container).PartitionKeyPath.TrimStart('/');
-            await SaveDocumentAsync(sources(source), partitionKey, e.Subject, [e]);
+            await EventDocuments.SaveAsync(sources(source), partitionKey, e.Subject, [e]);
         }
-    }
-
-    private static async Task SaveDocumentAsync(Container container, string partitionKeyName, string partitionKey, IReadOnlyList<IntegrationEvent> events)
-    {
-        var document = new JsonObject
-        {
-            ["id"] = Guid.NewGuid().ToString("N"),
-            [partitionKeyName] = partitionKey,
-            ["events"] = JsonSerializer.SerializeToNode(events, IntegrationEvent.Json),
-        };
-        using var stream = new MemoryStream(JsonSerializer.SerializeToUtf8Bytes(document));
-        using var response = await container.CreateItemStreamAsync(stream, new PartitionKey(partitionKey));
-        Assert.True(response.IsSuccessStatusCode, response.ErrorMessage);
     }
 
     private static IntegrationEvent FromSource(string topic, string type, string orderId, int minute) =>
