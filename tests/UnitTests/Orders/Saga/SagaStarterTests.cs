@@ -16,8 +16,9 @@ namespace Serverless.UnitTests.Orders.Saga;
 /// The crash between "order appended" and "saga started", with the real <see cref="PlaceOrderHandler"/>
 /// and <see cref="SagaStarter"/> over the in-memory event store, a clock the test moves, and a task
 /// hub double (<see cref="FakeTaskHub"/>) that can refuse to schedule. Placing an order stores its
-/// events and its saga start in one append; the placement then starts the saga as
-/// <c>PlaceOrderFunction</c> does (<see cref="SagaStarter.StartOrDeferAsync"/>), and the test runs the
+/// events and its saga start in one append; the placement then starts the saga with
+/// <see cref="SagaStarter.StartOrDeferAsync"/>, what <c>PlaceOrderFunction</c>'s <see cref="SagaStartQueue"/>
+/// calls off the request, and the test runs the
 /// <c>ReconcileSagas</c> timer function's rounds itself.
 /// </summary>
 public sealed class SagaStarterTests
