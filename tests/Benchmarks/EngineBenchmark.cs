@@ -28,10 +28,11 @@ internal sealed class EngineBenchmark : IBenchmark
     private const string Activity = "EngineBenchNoop";
     private const int Steps = 4;
 
-    /// <summary>Instance ids whose orchestrator ran to its end in this process (not yet known to be committed).</summary>
+    /// <summary>Instance ids of the current batch whose orchestrator ran to its end (or failed) in this process (not yet known to be committed).</summary>
     private static readonly ConcurrentDictionary<string, byte> Finished = new();
     private static TaskCompletionSource? _allFinished;
     private static int _expected;
+    private static string _prefix = "";
 
     public string Name => "Durable engine (bare orchestrations, 4 no-op activities)";
 
@@ -130,6 +131,7 @@ internal sealed class EngineBenchmark : IBenchmark
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
         deadline.CancelAfter(timeout);
+        _prefix = prefix;
         Finished.Clear();
         _expected = count;
         _allFinished = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -142,7 +144,12 @@ internal sealed class EngineBenchmark : IBenchmark
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
-            throw new TimeoutException($"Only {Finished.Count} of {count} orchestrations finished within {timeout}.");
+            var stragglers = ids.Where(id => !Finished.ContainsKey(id)).ToList();
+            var states = await Task.WhenAll(stragglers.Select(id => client.GetInstanceAsync(id, getInputsAndOutputs: false, ct)));
+            var described = string.Join("; ", states.Select((s, i) => s is null
+                ? $"{stragglers[i]}: not in the task hub"
+                : $"{s.InstanceId}: {s.RuntimeStatus}, created {s.CreatedAt:HH:mm:ss.fff}, last updated {s.LastUpdatedAt:HH:mm:ss.fff}"));
+            throw new TimeoutException($"Only {Finished.Count} of {count} orchestrations finished within {timeout}. Not finished: {described}");
         }
 
         var statusReads = 0;
@@ -167,25 +174,46 @@ internal sealed class EngineBenchmark : IBenchmark
         return statusReads;
     }
 
-    private static void Quiet(ILoggingBuilder logging) => logging.ClearProviders().AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Error);
+    /// <summary>Errors only, unless <c>BENCH_LOG_LEVEL</c> (e.g. <c>Warning</c>) asks for more of the engine's and worker's logs.</summary>
+    private static void Quiet(ILoggingBuilder logging) => logging.ClearProviders()
+        .AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; })
+        .SetMinimumLevel(Enum.TryParse<LogLevel>(Environment.GetEnvironmentVariable("BENCH_LOG_LEVEL"), ignoreCase: true, out var level) ? level : LogLevel.Error);
 
     /// <summary>The benchmark's orchestrator: four no-op activities in sequence.</summary>
     public static async Task<int> RunOrchestrator([OrchestrationTrigger] TaskOrchestrationContext context)
     {
         var sum = 0;
-        for (var i = 0; i < Steps; i++)
+        try
         {
+            for (var i = 0; i < Steps; i++)
+            {
 #pragma warning disable DURABLE2003 // registered by hand in the FunctionCatalog above, not discovered by [Function]
-            sum += await context.CallActivityAsync<int>(Activity, i);
+                sum += await context.CallActivityAsync<int>(Activity, i);
 #pragma warning restore DURABLE2003
+            }
+        }
+        catch (TaskFailedException) when (!context.IsReplaying)
+        {
+            // Ended too (Failed): the batch stops waiting, and its status reads report the failure at once.
+            Ended(context.InstanceId);
+            throw;
         }
 
-        if (!context.IsReplaying && Finished.TryAdd(context.InstanceId, 0) && Finished.Count >= _expected)
+        if (!context.IsReplaying)
         {
-            _allFinished?.TrySetResult();
+            Ended(context.InstanceId);
         }
 
         return sum;
+    }
+
+    /// <summary>Counts an orchestration of the current batch as ended (a late one from an earlier batch is not counted).</summary>
+    private static void Ended(string instanceId)
+    {
+        if (instanceId.StartsWith(_prefix + "-", StringComparison.Ordinal) && Finished.TryAdd(instanceId, 0) && Finished.Count >= _expected)
+        {
+            _allFinished?.TrySetResult();
+        }
     }
 
     public static int RunActivity([ActivityTrigger] int input) => input;
