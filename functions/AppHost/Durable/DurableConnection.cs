@@ -1,11 +1,9 @@
-using System.Reflection;
 using Grpc.Net.Client;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
 using Microsoft.DurableTask.Worker;
 using Microsoft.DurableTask.Worker.Grpc.Internal;
 using Serverless.AppHost.LocalFunctions;
-using Serverless.BuildingBlocks.Hosting;
 
 namespace Serverless.AppHost.Durable;
 
