@@ -75,17 +75,15 @@ public abstract record PlaceOrderResult
 /// <summary>Prices the lines from the catalogue, lets <see cref="Order.Place"/> decide, and stores the order with its saga start.</summary>
 public sealed class PlaceOrderHandler(IOrderEventStore store, IPriceList prices, SagaStarter sagas, ILogger<PlaceOrderHandler> logger)
 {
-    /// <summary>The order an earlier request with the same key placed, so a retry is answered as the first was; null if none.</summary>
-    public async Task<OrderAccepted?> ReplayAsync(string customerId, string? idempotencyKey)
-    {
-        if (string.IsNullOrEmpty(idempotencyKey) || await store.FindByIdempotencyKeyAsync(customerId, idempotencyKey) is not { } orderId)
-        {
-            return null;
-        }
-
-        var order = await store.LoadOrderAsync(orderId);
-        return new OrderAccepted(orderId, order?.Status ?? OrderStatus.Pending);
-    }
+    /// <summary>
+    /// The order an earlier request with the same key placed, answered exactly as the first request was
+    /// (Pending, as placed), however far its saga has got since: the client learns the order's progress
+    /// from <c>GET /api/orders/{id}</c>, and a retry never sees a different answer. Null if none.
+    /// </summary>
+    public async Task<OrderAccepted?> ReplayAsync(string customerId, string? idempotencyKey) =>
+        !string.IsNullOrEmpty(idempotencyKey) && await store.FindByIdempotencyKeyAsync(customerId, idempotencyKey) is { } orderId
+            ? new OrderAccepted(orderId, OrderStatus.Pending)
+            : null;
 
     public async Task<PlaceOrderResult> HandleAsync(PlaceOrder command, CancellationToken cancellationToken = default)
     {

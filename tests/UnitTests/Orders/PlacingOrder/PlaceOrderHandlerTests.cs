@@ -90,6 +90,21 @@ public sealed class PlaceOrderHandlerTests
     }
 
     [Fact]
+    public async Task TheSameKeyAgain_AfterTheSagaConfirmedTheOrder_IsStillAnsweredAsTheFirstRequestWas()
+    {
+        // Given alice placed an order with key k-1, and its saga has since confirmed it
+        var first = Assert.IsType<PlaceOrderResult.Accepted>(await Handler().HandleAsync(Command("k-1")));
+        await _store.AppendAsync(first.Order.OrderId, 1, [new StockReserved(), new PaymentCharged(25.5m), new ShipmentBooked("post", "T-1"), new OrderConfirmed()]);
+        Assert.Equal(OrderStatus.Confirmed, (await _store.LoadOrderAsync(first.Order.OrderId))!.Status);
+
+        // When the client retries the same request
+        var replay = await Handler().ReplayAsync("alice", "k-1");
+
+        // Then the answer is the first one (the same order, Pending as placed); progress is GET /api/orders/{id}'s to tell
+        Assert.Equal(new OrderAccepted(first.Order.OrderId, OrderStatus.Pending), replay);
+    }
+
+    [Fact]
     public async Task TheSameKeyRacingIn_BothAnswerWithOneOrder()
     {
         // Given a second request with alice's key k-1 lands while the first is about to store its order
