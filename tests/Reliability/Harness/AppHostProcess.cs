@@ -85,7 +85,11 @@ public sealed class AppHostProcess : IAsyncDisposable
     public async Task StartAgainAsync()
     {
         var root = RepoRoot();
-        // setsid: a new session and process group led by the AppHost (setsid execs in place: same pid).
+        // setsid: a new session and process group led by the AppHost (setsid and env exec in place: same pid).
+        // env --default-signal: SIGINT and SIGQUIT as a terminal's foreground job has them. A test run
+        // started from a background job (`cmd &` without job control, as CI runners and `nohup` do)
+        // hands every child SIGINT ignored, and .NET keeps an inherited ignore ("we respect ignored
+        // signals", pal_signal.c): Ctrl+C then never reached the AppHost and ShutdownTests timed out.
         var start = new ProcessStartInfo("setsid")
         {
             WorkingDirectory = root,
@@ -93,6 +97,8 @@ public sealed class AppHostProcess : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        start.ArgumentList.Add("env");
+        start.ArgumentList.Add("--default-signal=INT,QUIT");
         start.ArgumentList.Add("dotnet");
         start.ArgumentList.Add(Path.Combine(root, "functions", "AppHost", "bin", Configuration, "net10.0", "AppHost.dll"));
         foreach (var (key, value) in _environment)
@@ -204,13 +210,46 @@ public sealed class AppHostProcess : IAsyncDisposable
         }
         catch (TimeoutException)
         {
-            throw new TimeoutException($"The AppHost did not exit within {within.TotalSeconds} s of Ctrl+C; its log ends:\n{Tail()}");
+            throw new TimeoutException($"The AppHost did not exit within {within.TotalSeconds} s of Ctrl+C; its log ends:\n{Tail()}{await StacksAsync(process.Id)}");
         }
 
         var exitCode = process.ExitCode;
         process.Dispose();
         _process = null;
         return exitCode;
+    }
+
+    /// <summary>
+    /// The managed stacks of a process that hangs, when the dotnet-stack tool is installed
+    /// (<c>dotnet tool install -g dotnet-stack</c>); written to the data folder, the tail returned.
+    /// </summary>
+    private async Task<string> StacksAsync(int pid)
+    {
+        var tool = new[] { Environment.GetEnvironmentVariable("HOME") ?? "", "/root" }
+            .Select(home => Path.Combine(home, ".dotnet", "tools", "dotnet-stack"))
+            .FirstOrDefault(File.Exists);
+        if (tool is null)
+        {
+            return "\n(install dotnet-stack to get its stacks here)";
+        }
+
+        try
+        {
+            var start = new ProcessStartInfo(tool) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+            start.ArgumentList.Add("report");
+            start.ArgumentList.Add("-p");
+            start.ArgumentList.Add(pid.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            using var stack = Process.Start(start)!;
+            var report = await stack.StandardOutput.ReadToEndAsync().WaitAsync(TimeSpan.FromSeconds(60));
+            var file = Path.Combine(DataDirectory, "stacks.txt");
+            await File.WriteAllTextAsync(file, report);
+            Console.Error.WriteLine($"The hanging AppHost's stacks: {file}");
+            return $"\nits managed stacks ({file}):\n{report}";
+        }
+        catch (Exception ex) when (ex is TimeoutException or System.ComponentModel.Win32Exception or IOException)
+        {
+            return $"\n(dotnet-stack failed: {ex.Message})";
+        }
     }
 
     /// <summary>The Azurite this host started, if it is still running.</summary>
