@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
 
 namespace Serverless.AppHost;
 
@@ -21,11 +22,15 @@ internal static class LocalProcesses
         }
     }
 
+    /// <summary>How long a local server has to exit by itself after SIGINT before it is killed.</summary>
+    public static readonly TimeSpan GracefulStop = TimeSpan.FromSeconds(5);
+
     /// <summary>
     /// SIGINT first, so the server saves what it keeps in memory (Azurite's metadata, the Cosmos
-    /// server's journal), then a kill of its whole tree after a few seconds.
+    /// server's journal), then a kill of its whole tree after <see cref="GracefulStop"/>, named in the
+    /// log as a warning: what the server had not saved by then is lost.
     /// </summary>
-    public static async Task StopAsync(Process? process)
+    public static async Task StopAsync(Process? process, ILogger logger, string name)
     {
         if (process is not { HasExited: false })
         {
@@ -35,11 +40,12 @@ internal static class LocalProcesses
         if (!OperatingSystem.IsWindows())
         {
             _ = Interrupt(process.Id, 2 /* SIGINT */);
-            await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(5)).ContinueWith(_ => { }, TaskScheduler.Default);
+            await process.WaitForExitAsync().WaitAsync(GracefulStop).ContinueWith(_ => { }, TaskScheduler.Default);
         }
 
         if (!process.HasExited)
         {
+            logger.LogWarning("{Server} did not exit within {Seconds} s of SIGINT; killing it", name, GracefulStop.TotalSeconds);
             process.Kill(entireProcessTree: true);
             await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(5)).ContinueWith(_ => { }, TaskScheduler.Default);
         }

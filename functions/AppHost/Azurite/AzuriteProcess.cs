@@ -26,7 +26,13 @@ public sealed class AzuriteProcess : IAsyncDisposable
 {
     private Process? _process;
 
-    private AzuriteProcess(Process? process) => _process = process;
+    private readonly ILogger _logger;
+
+    private AzuriteProcess(Process? process, ILogger logger)
+    {
+        _process = process;
+        _logger = logger;
+    }
 
     public static async Task<AzuriteProcess> EnsureRunningAsync(AzuriteOptions options, string repoRoot, string dataDirectory, ILogger logger, CancellationToken cancellationToken)
     {
@@ -34,7 +40,7 @@ public sealed class AzuriteProcess : IAsyncDisposable
         if (await AllListening(ports))
         {
             logger.LogInformation("Azurite already running on ports {Ports}: using it", string.Join(",", ports));
-            return new AzuriteProcess(null);
+            return new AzuriteProcess(null, logger);
         }
 
         var script = Path.Combine(repoRoot, "node_modules", "azurite", "dist", "src", "azurite.js");
@@ -55,7 +61,7 @@ public sealed class AzuriteProcess : IAsyncDisposable
         };
         foreach (var arg in new[]
                  {
-                     script, "--silent", "--skipApiVersionCheck", "--loose", "--location", location,
+                     script, "--silent", "--skipApiVersionCheck", "--loose", "--disableTelemetry", "--location", location,
                      "--blobHost", "127.0.0.1", "--blobPort", options.BlobPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
                      "--queueHost", "127.0.0.1", "--queuePort", options.QueuePort.ToString(System.Globalization.CultureInfo.InvariantCulture),
                      "--tableHost", "127.0.0.1", "--tablePort", options.TablePort.ToString(System.Globalization.CultureInfo.InvariantCulture),
@@ -89,7 +95,7 @@ public sealed class AzuriteProcess : IAsyncDisposable
         }
 
         logger.LogInformation("Azurite ready");
-        return new AzuriteProcess(process);
+        return new AzuriteProcess(process, logger);
     }
 
     /// <summary>
@@ -98,7 +104,7 @@ public sealed class AzuriteProcess : IAsyncDisposable
     /// </summary>
     public async ValueTask DisposeAsync()
     {
-        await LocalProcesses.StopAsync(_process);
+        await LocalProcesses.StopAsync(_process, _logger, "Azurite");
         _process?.Dispose();
         _process = null;
     }

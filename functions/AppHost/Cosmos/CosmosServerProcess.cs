@@ -26,12 +26,14 @@ public sealed class CosmosServerProcess : IAsyncDisposable
 {
     public const string Script = "functions/AppHost/Cosmos/cosmos-server.js";
 
+    private readonly ILogger _logger;
     private Process? _process;
 
-    private CosmosServerProcess(Process? process, CosmosServerOptions options)
+    private CosmosServerProcess(Process? process, CosmosServerOptions options, ILogger logger)
     {
         _process = process;
         Options = options;
+        _logger = logger;
     }
 
     /// <summary>Where the server listens (the actual port when 0 was asked for).</summary>
@@ -46,7 +48,7 @@ public sealed class CosmosServerProcess : IAsyncDisposable
         if (options.Port != 0 && await LocalProcesses.IsListeningAsync(options.Port))
         {
             logger.LogInformation("Cosmos DB server already running on port {Port}: using it", options.Port);
-            return new CosmosServerProcess(null, options);
+            return new CosmosServerProcess(null, options, logger);
         }
 
         if (!File.Exists(Path.Combine(repoRoot, "node_modules", "@vercel", "cosmosdb-server", "lib", "index.js")))
@@ -110,7 +112,7 @@ public sealed class CosmosServerProcess : IAsyncDisposable
         }
         catch (Exception ex) when (ex is TimeoutException or OperationCanceledException or InvalidOperationException)
         {
-            await new CosmosServerProcess(process, options).DisposeAsync();
+            await new CosmosServerProcess(process, options, logger).DisposeAsync();
             throw ex is TimeoutException ? new TimeoutException("The Cosmos DB server did not listen within 60 s.", ex) : ex;
         }
 
@@ -120,13 +122,13 @@ public sealed class CosmosServerProcess : IAsyncDisposable
         }
 
         logger.LogInformation("Cosmos DB server ready on port {Port}", actualPort);
-        return new CosmosServerProcess(process, new CosmosServerOptions { Port = actualPort });
+        return new CosmosServerProcess(process, new CosmosServerOptions { Port = actualPort }, logger);
     }
 
     /// <summary>Stops the server gracefully first (SIGINT: it flushes its journal), then for good after a few seconds.</summary>
     public async ValueTask DisposeAsync()
     {
-        await LocalProcesses.StopAsync(_process);
+        await LocalProcesses.StopAsync(_process, _logger, "The Cosmos DB server");
         _process?.Dispose();
         _process = null;
     }
