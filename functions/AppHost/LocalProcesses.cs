@@ -5,7 +5,7 @@ using Microsoft.Extensions.Logging;
 namespace Serverless.AppHost;
 
 /// <summary>What the AppHost's local servers (Azurite, the Cosmos DB server) share: npm setup, a port probe, a graceful stop.</summary>
-internal static class LocalProcesses
+public static class LocalProcesses
 {
     /// <summary>Whether something accepts connections on the loopback <paramref name="port"/> (within half a second).</summary>
     public static async Task<bool> IsListeningAsync(int port)
@@ -27,25 +27,42 @@ internal static class LocalProcesses
 
     /// <summary>
     /// SIGINT first, so the server saves what it keeps in memory (Azurite's metadata, the Cosmos
-    /// server's journal), then a kill of its whole tree after <see cref="GracefulStop"/>, named in the
-    /// log as a warning: what the server had not saved by then is lost.
+    /// server's journal), then a kill of its whole tree once it has exited, or has said that it saved
+    /// (<paramref name="saved"/>), or after <see cref="GracefulStop"/>: only that last case is a warning,
+    /// because what the server had not saved by then is lost.
     /// </summary>
-    public static async Task StopAsync(Process? process, ILogger logger, string name)
+    /// <param name="saved">
+    /// Completes when the server reports its state saved. Azurite does, then may stay alive until
+    /// every client closes its idle keep-alive connections (it half-closes them and waits), and the
+    /// Azure SDK's shared HTTP transport outlives the components that used it.
+    /// </param>
+    public static async Task StopAsync(Process? process, ILogger logger, string name, Task? saved = null)
     {
         if (process is not { HasExited: false })
         {
             return;
         }
 
+        var savedFirst = false;
         if (!OperatingSystem.IsWindows())
         {
             _ = Interrupt(process.Id, 2 /* SIGINT */);
-            await process.WaitForExitAsync().WaitAsync(GracefulStop).ContinueWith(_ => { }, TaskScheduler.Default);
+            var exited = process.WaitForExitAsync();
+            var first = await Task.WhenAny(exited, saved ?? Task.Delay(Timeout.Infinite), Task.Delay(GracefulStop));
+            savedFirst = first == saved && !exited.IsCompleted;
         }
 
         if (!process.HasExited)
         {
-            logger.LogWarning("{Server} did not exit within {Seconds} s of SIGINT; killing it", name, GracefulStop.TotalSeconds);
+            if (savedFirst)
+            {
+                logger.LogDebug("{Server} saved its state; ending its process, which waits for idle client connections", name);
+            }
+            else
+            {
+                logger.LogWarning("{Server} did not exit within {Seconds} s of SIGINT; killing it", name, GracefulStop.TotalSeconds);
+            }
+
             process.Kill(entireProcessTree: true);
             await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(5)).ContinueWith(_ => { }, TaskScheduler.Default);
         }

@@ -26,12 +26,17 @@ public sealed class AzuriteProcess : IAsyncDisposable
 {
     private Process? _process;
 
-    private readonly ILogger _logger;
+    /// <summary>What Azurite prints once a service (blob, queue, table) has closed and saved its metadata.</summary>
+    private const string ServiceClosed = "service successfully closed";
 
-    private AzuriteProcess(Process? process, ILogger logger)
+    private readonly ILogger _logger;
+    private readonly TaskCompletionSource _saved;
+
+    private AzuriteProcess(Process? process, ILogger logger, TaskCompletionSource? saved = null)
     {
         _process = process;
         _logger = logger;
+        _saved = saved ?? new TaskCompletionSource();
     }
 
     public static async Task<AzuriteProcess> EnsureRunningAsync(AzuriteOptions options, string repoRoot, string dataDirectory, ILogger logger, CancellationToken cancellationToken)
@@ -72,7 +77,22 @@ public sealed class AzuriteProcess : IAsyncDisposable
 
         logger.LogInformation("Starting Azurite on ports {Ports} (data in {Location})...", string.Join(",", ports), location);
         var process = Process.Start(start) ?? throw new InvalidOperationException("Azurite did not start.");
-        process.OutputDataReceived += (_, e) => { if (e.Data is { Length: > 0 }) logger.LogDebug("azurite: {Line}", e.Data); };
+        // Its three services each say when they have closed and saved: then its state is on disk.
+        var saved = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var closed = 0;
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is not { Length: > 0 } line)
+            {
+                return;
+            }
+
+            logger.LogDebug("azurite: {Line}", line);
+            if (line.Contains(ServiceClosed, StringComparison.Ordinal) && Interlocked.Increment(ref closed) == 3)
+            {
+                saved.TrySetResult();
+            }
+        };
         process.ErrorDataReceived += (_, e) => { if (e.Data is { Length: > 0 }) logger.LogWarning("azurite: {Line}", e.Data); };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
@@ -95,7 +115,7 @@ public sealed class AzuriteProcess : IAsyncDisposable
         }
 
         logger.LogInformation("Azurite ready");
-        return new AzuriteProcess(process, logger);
+        return new AzuriteProcess(process, logger, saved);
     }
 
     /// <summary>
@@ -104,7 +124,7 @@ public sealed class AzuriteProcess : IAsyncDisposable
     /// </summary>
     public async ValueTask DisposeAsync()
     {
-        await LocalProcesses.StopAsync(_process, _logger, "Azurite");
+        await LocalProcesses.StopAsync(_process, _logger, "Azurite", _saved.Task);
         _process?.Dispose();
         _process = null;
     }
