@@ -52,10 +52,11 @@ public sealed class ShutdownTests(ITestOutputHelper output)
         // Then it stopped by itself, cleanly, and took its Azurite along, which exited by itself (its state saved)
         Assert.True(exitCode == 0, $"exit code {exitCode}:\n{host.Tail()}");
         Assert.Contains("Stopped", host.Tail(), StringComparison.Ordinal);
-        Assert.DoesNotContain("Unhandled exception", File.ReadAllText(host.LogFile), StringComparison.Ordinal);
+        var log = File.ReadAllText(host.LogFile);
+        Assert.DoesNotContain("Unhandled exception", log, StringComparison.Ordinal);
         Assert.False(host.AzuriteRunning(), "Azurite is still running");
         Assert.False(
-            File.ReadAllText(host.LogFile).Contains("of SIGINT; killing it", StringComparison.Ordinal),
+            log.Contains("of SIGINT; killing it", StringComparison.Ordinal),
             $"a local server had to be killed instead of exiting by itself after saving its state:\n{host.Tail()}");
 
         // And after a restart on the same data every order ends final, and stock, wallet, charges,

@@ -221,7 +221,7 @@ public sealed class AppHostProcess : IAsyncDisposable
 
     /// <summary>
     /// The managed stacks of a process that hangs, when the dotnet-stack tool is installed
-    /// (<c>dotnet tool install -g dotnet-stack</c>); written to the data folder, the tail returned.
+    /// (<c>dotnet tool install -g dotnet-stack</c>): written to the data folder and returned.
     /// </summary>
     private async Task<string> StacksAsync(int pid)
     {
@@ -235,7 +235,7 @@ public sealed class AppHostProcess : IAsyncDisposable
 
         try
         {
-            var start = new ProcessStartInfo(tool) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+            var start = new ProcessStartInfo(tool) { RedirectStandardOutput = true, UseShellExecute = false };
             start.ArgumentList.Add("report");
             start.ArgumentList.Add("-p");
             start.ArgumentList.Add(pid.ToString(System.Globalization.CultureInfo.InvariantCulture));
