@@ -13,7 +13,9 @@ namespace Serverless.IntegrationTests.Cosmos;
 /// <see cref="CosmosEventFeedProcessor"/> (the Cosmos outbox relay and the history's feed) after a crash:
 /// the dead process never released its leases, so the restarted one can take them only once they
 /// expire. That must be seconds, not the SDK's default minute, or the bus and the history stand still
-/// for over a minute after every crash (seen as a missing notification in the crash matrix).
+/// for over a minute after every crash (seen as a missing notification in the crash matrix). And the
+/// relay publishes again what it handed to the local bus within its replay window before it stopped
+/// (the bus may have lost it), from the beginning when nothing had settled yet.
 /// </summary>
 [Collection("cosmos")]
 public sealed class CosmosEventFeedProcessorTests(CosmosServerFixture cosmos, ITestOutputHelper output)
@@ -51,6 +53,109 @@ public sealed class CosmosEventFeedProcessorTests(CosmosServerFixture cosmos, IT
         {
             await second.StopAsync(CancellationToken.None);
         }
+    }
+
+    [Fact]
+    public async Task ARelayThatStopsBeforeAnythingSettled_PublishesEveryEventAgain_WhenItStarts()
+    {
+        // Given a relay that published two events and stopped within its replay window of the first publish
+        // (what the crash matrix does: orders placed, the first one confirmed, then the crash within seconds)
+        var (container, leases) = await ContainersAsync();
+        var before = new Collected();
+        var first = Relay(container, leases, before, TimeSpan.FromSeconds(15));
+        await first.StartAsync(CancellationToken.None);
+        await SaveAsync(container, "e1");
+        await SaveAsync(container, "e2");
+        await before.UntilAsync(["e1", "e2"], TimeSpan.FromSeconds(30));
+        await first.StopAsync(CancellationToken.None);
+
+        // When it starts again
+        var after = new Collected();
+        var second = Relay(container, leases, after, TimeSpan.FromSeconds(15));
+        await second.StartAsync(CancellationToken.None);
+        try
+        {
+            // Then both went to the bus again before anything new (nothing had settled, so the bus may have lost both)
+            Assert.Equal(["e1", "e2"], after.Ids);
+        }
+        finally
+        {
+            await second.StopAsync(CancellationToken.None);
+        }
+    }
+
+    [Fact]
+    public async Task ARestartedRelay_PublishesAgainWhatItPublishedWithinTheWindow_AndNotWhatSettled()
+    {
+        // Given a relay with a 1 s window that published e1, e2 and e3 two seconds apart (so e1 and then e2 settled)
+        var (container, leases) = await ContainersAsync();
+        var before = new Collected();
+        var first = Relay(container, leases, before, TimeSpan.FromSeconds(1));
+        await first.StartAsync(CancellationToken.None);
+        await SaveAsync(container, "e1");
+        await before.UntilAsync(["e1"], TimeSpan.FromSeconds(30));
+        await Task.Delay(TimeSpan.FromSeconds(2.2)); // _ts has whole seconds: e2 is at least a second newer than e1
+        await SaveAsync(container, "e2");
+        await before.UntilAsync(["e1", "e2"], TimeSpan.FromSeconds(30));
+        await Task.Delay(TimeSpan.FromSeconds(2.2));
+        await SaveAsync(container, "e3");
+        await before.UntilAsync(["e1", "e2", "e3"], TimeSpan.FromSeconds(30));
+        var e2Ts = await TimestampOfAsync(container, "e2");
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (await WatermarkAsync(leases) is var watermark && watermark != e2Ts)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"the settled watermark is {watermark}, e2 was written at {e2Ts}");
+            await Task.Delay(50);
+        }
+
+        await first.StopAsync(CancellationToken.None);
+
+        // When it starts again
+        var after = new Collected();
+        var second = Relay(container, leases, after, TimeSpan.FromSeconds(1));
+        await second.StartAsync(CancellationToken.None);
+        try
+        {
+            // Then what was published since the settled watermark goes again, what settled before it does not
+            Assert.Equal(["e2", "e3"], after.Ids);
+        }
+        finally
+        {
+            await second.StopAsync(CancellationToken.None);
+        }
+    }
+
+    private async Task<(Container Monitored, Container Leases)> ContainersAsync()
+    {
+        var container = await cosmos.CreateContainerAsync("/subject");
+        var leases = (await container.Database.CreateContainerAsync("leases-" + Guid.NewGuid().ToString("N")[..8], "/id")).Container;
+        return (container, leases);
+    }
+
+    private static CosmosEventFeedProcessor Relay(Container container, Container leases, Collected collected, TimeSpan window) =>
+        new("relay-test", container, leases, collected.HandleAsync, NullLogger.Instance, pollInterval: TimeSpan.FromMilliseconds(50), replay: new RelayReplay(window));
+
+    private static async Task<long?> WatermarkAsync(Container leases)
+    {
+        using var response = await leases.ReadItemStreamAsync("settled:relay-test", new PartitionKey("settled:relay-test"));
+        return response.IsSuccessStatusCode ? (await JsonNode.ParseAsync(response.Content))!["ts"]!.GetValue<long>() : null;
+    }
+
+    private static async Task<long> TimestampOfAsync(Container container, string messageId)
+    {
+        using var iterator = container.GetItemQueryIterator<JsonObject>("SELECT * FROM c");
+        while (iterator.HasMoreResults)
+        {
+            foreach (var document in await iterator.ReadNextAsync())
+            {
+                if (document["events"]!.AsArray().Any(e => e!["messageId"]!.GetValue<string>() == messageId))
+                {
+                    return document["_ts"]!.GetValue<long>();
+                }
+            }
+        }
+
+        throw new InvalidOperationException($"no document holds {messageId}");
     }
 
     private static Task SaveAsync(Container container, string messageId) =>

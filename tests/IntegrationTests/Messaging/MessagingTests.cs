@@ -76,6 +76,41 @@ public sealed class MessagingTests(AzuriteFixture azurite) : IDisposable
     }
 
     [Fact]
+    public async Task ARestartedRelay_PublishesAgainWhatItPublishedWithinTheWindow_FromTheBeginningWhenNothingSettled()
+    {
+        // Given a relay (1 s replay window) that published changes 1..3 and stopped before any of them settled
+        var producer = Store("producer");
+        var feed = new ChangeFeed(producer, TimeProvider.System);
+        await Write(producer, 3);
+        var first = new List<long>();
+        var relay = Relay(feed, first);
+        await relay.StartAsync(CancellationToken.None);
+        await Eventually(() => Task.FromResult(Count(first, 3) == 1));
+        await relay.StopAsync(CancellationToken.None);
+
+        // When it starts again: all three go to the bus again (the bus may have lost them)
+        var second = new List<long>();
+        relay = Relay(feed, second);
+        await relay.StartAsync(CancellationToken.None);
+        await Eventually(() => Task.FromResult(Count(second, 3) == 1));
+        Assert.Equal([1L, 2L, 3L], Snapshot(second));
+
+        // and once they settled (published a window ago), changes 4 and 5 are published, then it stops
+        await Eventually(async () => await feed.CheckpointAsync(relay.SettledConsumer) == 3);
+        await Write(producer, 2);
+        await Eventually(() => Task.FromResult(Count(second, 5) == 1));
+        await relay.StopAsync(CancellationToken.None);
+
+        // Then the next start publishes only what was published within the window: 4 and 5, not the settled 1..3
+        var third = new List<long>();
+        relay = Relay(feed, third);
+        await relay.StartAsync(CancellationToken.None);
+        await Eventually(() => Task.FromResult(Count(third, 5) == 1));
+        await relay.StopAsync(CancellationToken.None);
+        Assert.Equal([4L, 5L], Snapshot(third));
+    }
+
+    [Fact]
     public async Task BusUnavailable_OutboxAccumulates_ThenEverythingIsDeliveredOnce()
     {
         var (bus, topology, provider) = await Bus(maxDeliveries: 5);
@@ -181,6 +216,25 @@ public sealed class MessagingTests(AzuriteFixture azurite) : IDisposable
 
     private QueueSubscriptionProcessor<CountingHandler> Subscription(ServiceProvider provider, BusTopology topology) =>
         new("orders", _subscriber, azurite.Queues, topology, provider, provider.GetRequiredService<ILogger<QueueSubscriptionProcessor<CountingHandler>>>());
+
+    private static ChangeFeedProcessor Relay(ChangeFeed feed, List<long> published) =>
+        new("bus-relay", feed, (batch, _) =>
+        {
+            lock (published)
+            {
+                published.AddRange(batch.Select(e => e.Position));
+            }
+
+            return Task.CompletedTask;
+        }, NullLogger.Instance, TimeSpan.FromMilliseconds(20), replay: new RelayReplay(TimeSpan.FromSeconds(1)));
+
+    private static long[] Snapshot(List<long> seen)
+    {
+        lock (seen)
+        {
+            return [.. seen];
+        }
+    }
 
     private static int Count(List<long> seen, long position)
     {

@@ -18,7 +18,9 @@ namespace Serverless.BuildingBlocks.Storage.Cosmos;
 /// <see cref="RelayReplay"/>) it keeps a settled watermark, the server timestamp (<c>_ts</c>) of the
 /// newest document published at least a window ago, in a document <c>settled:{processorName}</c> of the
 /// lease container, and at start publishes every document from that timestamp on again before the
-/// processor resumes from its leases.
+/// processor resumes from its leases. Without a watermark nothing has settled yet (a crash within a
+/// window of the first publish), so it publishes the container's whole feed again, as the SQLite relay
+/// does from its settled checkpoint's default 0.
 /// </para>
 /// </summary>
 public sealed class CosmosEventFeedProcessor(
@@ -95,21 +97,25 @@ public sealed class CosmosEventFeedProcessor(
         }
     }
 
-    /// <summary>Publishes again every document written at or after the settled watermark (none on a first start).</summary>
+    /// <summary>
+    /// Publishes again every document written at or after the settled watermark; without one (nothing
+    /// settled yet, or a first start) every document of the container.
+    /// </summary>
     private async Task ReplaySettledAsync(CancellationToken cancellationToken)
     {
-        long since;
+        long? since;
         try
         {
             since = (await leases.ReadItemAsync<Watermark>(WatermarkId, new PartitionKey(WatermarkId), cancellationToken: cancellationToken)).Resource.Ts;
         }
         catch (CosmosException ex) when (ex.StatusCode == System.Net.HttpStatusCode.NotFound)
         {
-            return;
+            since = null;
         }
 
         var count = 0;
-        var iterator = monitored.GetChangeFeedStreamIterator(ChangeFeedStartFrom.Time(DateTimeOffset.FromUnixTimeSeconds(since).UtcDateTime), ChangeFeedMode.LatestVersion);
+        var from = since is { } ts ? ChangeFeedStartFrom.Time(DateTimeOffset.FromUnixTimeSeconds(ts).UtcDateTime) : ChangeFeedStartFrom.Beginning();
+        var iterator = monitored.GetChangeFeedStreamIterator(from, ChangeFeedMode.LatestVersion);
         while (iterator.HasMoreResults)
         {
             using var response = await iterator.ReadNextAsync(cancellationToken);
@@ -127,9 +133,12 @@ public sealed class CosmosEventFeedProcessor(
             }
         }
 
-        logger.LogInformation(
-            "Change feed {Processor} published {Count} events again, written since {Since:O}: they went to the bus within {Window} before the last stop, and the local bus may have lost them",
-            processorName, count, DateTimeOffset.FromUnixTimeSeconds(since), replay!.Window);
+        if (count > 0)
+        {
+            logger.LogInformation(
+                "Change feed {Processor} published {Count} events again, written since {Since}: they may have gone to the bus within {Window} before the last stop, and the local bus may have lost them",
+                processorName, count, since is { } s ? DateTimeOffset.FromUnixTimeSeconds(s).ToString("O", System.Globalization.CultureInfo.InvariantCulture) : "the beginning (nothing had settled)", replay!.Window);
+        }
     }
 
     private sealed record Watermark([property: System.Text.Json.Serialization.JsonPropertyName("id")] string Id, [property: System.Text.Json.Serialization.JsonPropertyName("ts")] long Ts);
