@@ -69,19 +69,8 @@ public sealed class CosmosEventFeedProcessorTests(CosmosServerFixture cosmos, IT
         await before.UntilAsync(["e1", "e2"], TimeSpan.FromSeconds(30));
         await first.StopAsync(CancellationToken.None);
 
-        // When it starts again
-        var after = new Collected();
-        var second = Relay(container, leases, after, TimeSpan.FromSeconds(15));
-        await second.StartAsync(CancellationToken.None);
-        try
-        {
-            // Then both went to the bus again before anything new (nothing had settled, so the bus may have lost both)
-            Assert.Equal(["e1", "e2"], after.Ids);
-        }
-        finally
-        {
-            await second.StopAsync(CancellationToken.None);
-        }
+        // When it starts again, then both go to the bus again before anything new (nothing had settled, so the bus may have lost both)
+        Assert.Equal(["e1", "e2"], await PublishedAgainOnStartAsync(container, leases, TimeSpan.FromSeconds(15)));
     }
 
     [Fact]
@@ -110,19 +99,19 @@ public sealed class CosmosEventFeedProcessorTests(CosmosServerFixture cosmos, IT
 
         await first.StopAsync(CancellationToken.None);
 
-        // When it starts again
-        var after = new Collected();
-        var second = Relay(container, leases, after, TimeSpan.FromSeconds(1));
-        await second.StartAsync(CancellationToken.None);
-        try
-        {
-            // Then what was published since the settled watermark goes again, what settled before it does not
-            Assert.Equal(["e2", "e3"], after.Ids);
-        }
-        finally
-        {
-            await second.StopAsync(CancellationToken.None);
-        }
+        // When it starts again, then what was published since the settled watermark goes again, what settled before it does not
+        Assert.Equal(["e2", "e3"], await PublishedAgainOnStartAsync(container, leases, TimeSpan.FromSeconds(1)));
+    }
+
+    /// <summary>What a relay started on <paramref name="container"/> publishes during its start (its replay), before the feed resumes.</summary>
+    private static async Task<string[]> PublishedAgainOnStartAsync(Container container, Container leases, TimeSpan window)
+    {
+        var published = new Collected();
+        var relay = Relay(container, leases, published, window);
+        await relay.StartAsync(CancellationToken.None);
+        var replayed = published.Ids;
+        await relay.StopAsync(CancellationToken.None);
+        return replayed;
     }
 
     private async Task<(Container Monitored, Container Leases)> ContainersAsync()
